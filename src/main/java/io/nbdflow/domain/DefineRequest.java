@@ -1,0 +1,7 @@
+package io.nbdflow.domain;
+
+import java.util.List;
+
+/** Body of PUT /api/domains/{name}; null fields are reported as missing by the validation. */
+public record DefineRequest(String host, Integer memoryMiB, Integer vcpus, List<DiskDefinition> disks) {
+}

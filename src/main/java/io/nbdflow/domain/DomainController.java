@@ -1,0 +1,48 @@
+package io.nbdflow.domain;
+
+import java.util.List;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The domain API under /api/domains (see the contract); errors are mapped in io.nbdflow.web. */
+@RestController
+@RequestMapping("/api/domains")
+public class DomainController {
+
+    private final DomainService domains;
+
+    public DomainController(DomainService domains) {
+        this.domains = domains;
+    }
+
+    @PutMapping("/{name}")
+    public DomainView define(@PathVariable String name, @RequestBody DefineRequest request) {
+        return domains.define(name, request);
+    }
+
+    @PostMapping("/{name}/start")
+    public DomainView start(@PathVariable String name) {
+        return domains.start(name);
+    }
+
+    @PostMapping("/{name}/stop")
+    public DomainView stop(@PathVariable String name) {
+        return domains.stop(name);
+    }
+
+    @GetMapping
+    public List<DomainView> list() {
+        return domains.list();
+    }
+
+    @GetMapping("/{name}")
+    public DomainView get(@PathVariable String name) {
+        return domains.get(name);
+    }
+}

@@ -1,0 +1,9 @@
+package io.nbdflow.domain;
+
+/** No domain of that name is defined (404). */
+public class DomainNotFoundException extends RuntimeException {
+
+    public DomainNotFoundException(String name) {
+        super("domain '" + name + "' is not defined");
+    }
+}

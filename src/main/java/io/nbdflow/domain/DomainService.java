@@ -1,0 +1,278 @@
+package io.nbdflow.domain;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.nbdflow.host.DiskAttachment;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.Hosts;
+import io.nbdflow.host.ImageInfo;
+import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.host.QemuLauncher;
+import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.host.Storage;
+import io.nbdflow.host.StorageException;
+import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.qmp.QmpException;
+
+import org.springframework.stereotype.Service;
+
+/** Define, start, stop and inspect domains. State comes from QEMU itself, never from memory. */
+@Service
+public class DomainService {
+
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    static final Pattern TARGET = Pattern.compile("vd[a-z]+");
+    static final Set<String> FORMATS = Set.of("qcow2", "raw");
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
+
+    private final DomainRepository repository;
+    private final Hosts hosts;
+    private final Storage storage;
+    private final QemuLauncher launcher;
+    private final QemuProcesses processes;
+    private final QmpConnectionPool pool;
+    private final Duration stopGrace;
+    /** One lock per domain name: define, start and stop of one domain never interleave. */
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public DomainService(DomainRepository repository, Hosts hosts, Storage storage, QemuLauncher launcher,
+                         QemuProcesses processes, QmpConnectionPool pool, NbdflowProperties properties) {
+        this.repository = repository;
+        this.hosts = hosts;
+        this.storage = storage;
+        this.launcher = launcher;
+        this.processes = processes;
+        this.pool = pool;
+        this.stopGrace = properties.migration().qemuStopTimeout();
+    }
+
+    /** Defines the domain, or redefines it while it is shut off (its uuid stays). */
+    public DomainView define(String name, DefineRequest request) {
+        validateName(name);
+        if (request == null) {
+            throw new DomainValidationException("body", "a JSON definition is required");
+        }
+        Host host = validateHost(request.host());
+        int memory = validateRange(request.memoryMiB(), "memoryMiB", 16, 65536);
+        int vcpus = validateRange(request.vcpus(), "vcpus", 1, 64);
+        List<DiskDefinition> disks = validateDisks(request.disks());
+        synchronized (lock(name)) {
+            Optional<DomainDefinition> existing = repository.find(name);
+            if (existing.isPresent()) {
+                DomainState state = state(existing.get());
+                if (state != DomainState.SHUTOFF) {
+                    throw new DomainConflictException("domain '" + name + "' is " + state.json()
+                            + "; it can be redefined only while shut off");
+                }
+            }
+            String uuid = existing.map(DomainDefinition::uuid).orElseGet(() -> UUID.randomUUID().toString());
+            DomainDefinition d = new DomainDefinition(name, host.name(), memory, vcpus, uuid, disks);
+            repository.save(d);
+            return view(d, DomainState.SHUTOFF);
+        }
+    }
+
+    /** Starts the domain's QEMU on its host, disks attached as named -drive backends. */
+    public DomainView start(String name) {
+        synchronized (lock(name)) {
+            DomainDefinition d = definition(name);
+            DomainState state = state(d);
+            if (state != DomainState.SHUTOFF) {
+                throw new DomainConflictException("domain '" + name + "' is already " + state.json());
+            }
+            launcher.launch(new LaunchRequest(d, hosts.get(d.host()), DiskAttachment.DRIVE, false));
+            return view(d, state(d));
+        }
+    }
+
+    /** Ends the domain's QEMU (QMP quit, SIGKILL after the grace period); a shut off domain stays so. */
+    public DomainView stop(String name) {
+        synchronized (lock(name)) {
+            DomainDefinition d = definition(name);
+            if (repository.migrationOf(name).isPresent()) {
+                throw new DomainConflictException("domain '" + name + "' is migrating; abort the migration first");
+            }
+            processes.find(hosts.get(d.host()), name).ifPresent(q -> processes.stop(q, stopGrace));
+            return view(d, DomainState.SHUTOFF);
+        }
+    }
+
+    public DomainView get(String name) {
+        DomainDefinition d = definition(name);
+        return view(d, state(d));
+    }
+
+    public List<DomainView> list() {
+        return repository.all().stream().map(d -> view(d, state(d))).toList();
+    }
+
+    /**
+     * migrating while a migration holds the domain; otherwise what its QEMU reports
+     * (running, or paused for any other run state); shutoff when no QEMU lives.
+     */
+    public DomainState state(DomainDefinition d) {
+        if (repository.migrationOf(d.name()).isPresent()) {
+            return DomainState.MIGRATING;
+        }
+        Optional<Host> host = hosts.find(d.host());
+        Optional<QemuInstance> qemu = host.flatMap(h -> processes.find(h, d.name()));
+        if (qemu.isEmpty()) {
+            return DomainState.SHUTOFF;
+        }
+        try {
+            JsonNode status = pool.get(qemu.get().qmpSocket()).execute("query-status", null, STATUS_TIMEOUT);
+            return "running".equals(status.path("status").asText()) ? DomainState.RUNNING : DomainState.PAUSED;
+        } catch (QmpException e) {
+            if (!processes.isAlive(qemu.get().pid())) {
+                return DomainState.SHUTOFF; // it exited while we asked
+            }
+            throw new DomainUnavailableException("the monitor of domain '" + d.name() + "' does not answer: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private DomainDefinition definition(String name) {
+        return repository.find(name).orElseThrow(() -> new DomainNotFoundException(name));
+    }
+
+    private Object lock(String name) {
+        return locks.computeIfAbsent(name, n -> new Object());
+    }
+
+    private DomainView view(DomainDefinition d, DomainState state) {
+        List<DomainView.DiskView> disks = d.disks().stream().map(this::diskView).toList();
+        return new DomainView(d.name(), d.host(), state, d.uuid(), d.memoryMiB(), d.vcpus(), disks);
+    }
+
+    private DomainView.DiskView diskView(DiskDefinition disk) {
+        Long capacity = null;
+        Long allocation = null;
+        try {
+            ImageInfo info = storage.info(Path.of(disk.file()));
+            capacity = info.virtualSize();
+            allocation = info.actualSize();
+        } catch (StorageException e) {
+            // the file went away or is unreadable: show the disk without figures
+        }
+        return new DomainView.DiskView(disk.target(), disk.file(), disk.format(), disk.readonly(), capacity,
+                allocation);
+    }
+
+    // --- validation: each failure names the offending field
+
+    private static void validateName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new DomainValidationException("name", "'" + name
+                    + "' is not a domain name (letter or digit, then letters, digits, '_', '.', '-'; at most 64)");
+        }
+    }
+
+    private Host validateHost(String host) {
+        if (host == null || host.isBlank()) {
+            throw new DomainValidationException("host", "is required");
+        }
+        return hosts.find(host).orElseThrow(() -> new DomainValidationException("host",
+                "unknown host '" + host + "'; configured: "
+                        + String.join(", ", hosts.all().stream().map(Host::name).toList())));
+    }
+
+    private static int validateRange(Integer value, String field, int min, int max) {
+        if (value == null) {
+            throw new DomainValidationException(field, "is required");
+        }
+        if (value < min || value > max) {
+            throw new DomainValidationException(field, value + " is not within " + min + ".." + max);
+        }
+        return value;
+    }
+
+    private List<DiskDefinition> validateDisks(List<DiskDefinition> disks) {
+        if (disks == null || disks.isEmpty()) {
+            throw new DomainValidationException("disks", "at least one disk is required");
+        }
+        Map<String, Integer> targets = new HashMap<>();
+        Map<Path, Integer> files = new HashMap<>();
+        List<DiskDefinition> result = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            String field = "disks[" + i + "]";
+            DiskDefinition disk = disks.get(i);
+            if (disk == null) {
+                throw new DomainValidationException(field, "must be an object");
+            }
+            if (disk.target() == null || !TARGET.matcher(disk.target()).matches()) {
+                throw new DomainValidationException(field + ".target",
+                        "'" + disk.target() + "' does not match vd[a-z]+");
+            }
+            Integer sameTarget = targets.putIfAbsent(disk.target(), i);
+            if (sameTarget != null) {
+                throw new DomainValidationException(field + ".target",
+                        "duplicate target '" + disk.target() + "' (also disks[" + sameTarget + "])");
+            }
+            if (disk.format() == null || !FORMATS.contains(disk.format())) {
+                throw new DomainValidationException(field + ".format",
+                        "'" + disk.format() + "' is not a supported format (qcow2, raw)");
+            }
+            Path file = validateFile(disk.file(), field + ".file");
+            Integer sameFile = files.putIfAbsent(file, i);
+            if (sameFile != null) {
+                throw new DomainValidationException(field + ".file",
+                        "'" + disk.file() + "' is already disks[" + sameFile + "]");
+            }
+            validateFormat(file, disk.format(), field + ".format");
+            result.add(new DiskDefinition(disk.target(), file.toString(), disk.format(), disk.readonly()));
+        }
+        return result;
+    }
+
+    private static Path validateFile(String file, String field) {
+        if (file == null || file.isBlank()) {
+            throw new DomainValidationException(field, "is required");
+        }
+        Path path;
+        try {
+            path = Path.of(file);
+        } catch (InvalidPathException e) {
+            throw new DomainValidationException(field, "'" + file + "' is not a path");
+        }
+        if (!path.isAbsolute()) {
+            throw new DomainValidationException(field, "'" + file + "' is not an absolute path");
+        }
+        path = path.normalize();
+        if (!Files.exists(path)) {
+            throw new DomainValidationException(field, "'" + file + "' does not exist");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new DomainValidationException(field, "'" + file + "' is not a regular file");
+        }
+        return path;
+    }
+
+    /** A raw declaration for a qcow2 image would hand the guest the image's metadata: refuse it. */
+    private void validateFormat(Path file, String declared, String field) {
+        ImageInfo info;
+        try {
+            info = storage.info(file);
+        } catch (StorageException e) {
+            throw new DomainValidationException(field, "cannot read the image: " + e.getMessage());
+        }
+        if (!declared.equals(info.format())) {
+            throw new DomainValidationException(field, "'" + declared + "' but the image is " + info.format());
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.nbdflow.host;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.qmp.QmpException;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starts a domain's QEMU, daemonized, so that it outlives this application: the process is
+ * found again later from its folder (see {@link QemuProcesses}).
+ */
+@Component
+public class QemuLauncher {
+
+    /** sockaddr_un.sun_path holds 108 bytes including the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
+    private static final long START_TIMEOUT_SECONDS = 60;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String qemuBinary;
+    private final QmpConnectionPool pool;
+    private final QemuProcesses processes;
+
+    @Autowired
+    public QemuLauncher(NbdflowProperties properties, QmpConnectionPool pool, QemuProcesses processes) {
+        this(properties.qemuBinary(), pool, processes);
+    }
+
+    public QemuLauncher(String qemuBinary, QmpConnectionPool pool, QemuProcesses processes) {
+        this.qemuBinary = qemuBinary;
+        this.pool = pool;
+        this.processes = processes;
+    }
+
+    /**
+     * Launches QEMU and returns once its monitor answers. Refused if the domain's folder already
+     * holds a live QEMU. On failure nothing is left behind and the exception carries QEMU's output.
+     */
+    public QemuInstance launch(LaunchRequest r) {
+        String domain = r.domain().name();
+        QemuInstance planned = QemuInstance.of(domain, r.host(), 0);
+        OptionalLong running = processes.livePid(planned.pidFile());
+        if (running.isPresent()) {
+            throw new QemuAlreadyRunningException(domain, r.host().name(), running.getAsLong());
+        }
+        List<String> cmd = commandLine(r);
+        prepareFolder(planned, cmd);
+
+        int exit;
+        try {
+            Process p = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    // a file, not a pipe: the daemonized child keeps these descriptors while it starts
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(planned.logFile().toFile()))
+                    .start();
+            // with -daemonize the launched process exits once QEMU is initialized (0) or failed (non-zero)
+            if (!p.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw fail(planned, "QEMU did not finish starting within " + START_TIMEOUT_SECONDS + " s", null);
+            }
+            exit = p.exitValue();
+        } catch (IOException e) {
+            throw fail(planned, "cannot run " + qemuBinary + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fail(planned, "interrupted while starting QEMU", e);
+        }
+        if (exit != 0) {
+            throw fail(planned, "QEMU exited with status " + exit, null);
+        }
+        OptionalLong pid = QemuProcesses.readPid(planned.pidFile());
+        if (pid.isEmpty()) {
+            throw fail(planned, "QEMU wrote no pid file", null);
+        }
+        QemuInstance instance = QemuInstance.of(domain, r.host(), pid.getAsLong());
+        try {
+            pool.get(instance.qmpSocket());
+        } catch (QmpException e) {
+            processes.kill(instance);
+            throw fail(planned, "QEMU does not answer on " + instance.qmpSocket() + ": " + e.getMessage(), e);
+        }
+        return instance;
+    }
+
+    /** The full QEMU command line for that request, as an argument list. */
+    public List<String> commandLine(LaunchRequest r) {
+        DomainDefinition d = r.domain();
+        QemuInstance paths = QemuInstance.of(d.name(), r.host(), 0);
+        requireShortEnough(paths.qmpSocket());
+        requireShortEnough(paths.toolsSocket());
+
+        List<String> cmd = new ArrayList<>();
+        cmd.add(qemuBinary);
+        cmd.addAll(List.of("-name", escape(d.name())));
+        if (d.uuid() != null) {
+            cmd.addAll(List.of("-uuid", d.uuid()));
+        }
+        cmd.addAll(List.of("-machine", "pc,accel=tcg",
+                "-m", Integer.toString(d.memoryMiB()),
+                "-smp", Integer.toString(d.vcpus()),
+                "-nodefaults", "-display", "none", "-no-user-config"));
+        List<DiskDefinition> disks = d.disks();
+        for (int i = 0; i < disks.size(); i++) {
+            DiskDefinition disk = disks.get(i);
+            cmd.addAll(r.attachment() == DiskAttachment.DRIVE ? driveArgs(disk) : blockdevArgs(disk));
+            // same device ids on both sides: migration matches devices by id
+            cmd.addAll(List.of("-device", "virtio-blk-pci,drive=" + nodeName(disk) + ",id=virtio-disk" + i));
+        }
+        cmd.addAll(List.of(
+                "-qmp", "unix:" + escape(paths.qmpSocket().toString()) + ",server=on,wait=off",
+                "-qmp", "unix:" + escape(paths.toolsSocket().toString()) + ",server=on,wait=off",
+                "-daemonize", "-pidfile", paths.pidFile().toString()));
+        if (r.incoming()) {
+            cmd.addAll(List.of("-incoming", "defer", "-S"));
+        }
+        return cmd;
+    }
+
+    /** The block backend / node name QEMU knows the disk by, e.g. drive-vda. */
+    public static String nodeName(DiskDefinition disk) {
+        return "drive-" + disk.target();
+    }
+
+    private static List<String> driveArgs(DiskDefinition disk) {
+        String opts = "file=" + escape(disk.file()) + ",format=" + escape(disk.format())
+                + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : "");
+        return List.of("-drive", opts);
+    }
+
+    private static List<String> blockdevArgs(DiskDefinition disk) {
+        String storage = nodeName(disk) + "-storage";
+        ObjectNode file = JSON.createObjectNode()
+                .put("driver", "file").put("filename", disk.file()).put("node-name", storage);
+        ObjectNode format = JSON.createObjectNode()
+                .put("driver", disk.format()).put("file", storage).put("node-name", nodeName(disk));
+        if (disk.readonly()) {
+            // both layers: a writable format node cannot sit on a read-only file node
+            file.put("read-only", true);
+            format.put("read-only", true);
+        }
+        return List.of("-blockdev", file.toString(), "-blockdev", format.toString());
+    }
+
+    /** QEMU's option syntax: a comma inside a value is written twice. */
+    static String escape(String value) {
+        return value.replace(",", ",,");
+    }
+
+    private static void requireShortEnough(Path socket) {
+        int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (length > MAX_SOCKET_PATH) {
+            throw new QemuLaunchException("monitor socket path is " + length + " bytes, more than the "
+                    + MAX_SOCKET_PATH + " a UNIX socket allows: " + socket + " (use a shorter state-dir)");
+        }
+    }
+
+    /** Creates the folder and removes what a crashed QEMU left, so only fresh files are seen. */
+    private static void prepareFolder(QemuInstance planned, List<String> cmd) {
+        try {
+            Files.createDirectories(planned.dir());
+            Files.deleteIfExists(planned.qmpSocket());
+            Files.deleteIfExists(planned.toolsSocket());
+            Files.deleteIfExists(planned.pidFile());
+            Files.writeString(planned.logFile(), "--- " + Instant.now() + " " + String.join(" ", cmd) + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + planned.dir(), e);
+        }
+    }
+
+    /** The launch failed: keep QEMU's last words for the exception, then remove all it left. */
+    private QemuLaunchException fail(QemuInstance planned, String what, Throwable cause) {
+        OptionalLong pid = QemuProcesses.readPid(planned.pidFile());
+        if (pid.isPresent()) {
+            processes.kill(QemuInstance.of(planned.domain(), planned.host(), pid.getAsLong()));
+        }
+        String tail = logTail(planned.logFile());
+        QemuProcesses.deleteTree(planned.dir());
+        return new QemuLaunchException("cannot start QEMU for domain '" + planned.domain() + "' on host '"
+                + planned.host().name() + "': " + what + (tail.isEmpty() ? "" : "; QEMU said: " + tail), cause);
+    }
+
+    private static String logTail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream()
+                    .filter(l -> !l.startsWith("--- ")).toList();
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())).strip();
+            return tail.length() > 4000 ? tail.substring(tail.length() - 4000) : tail;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.nbdflow.migration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpCommandException;
+import io.nbdflow.qmp.QmpException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The QMP steps on the source QEMU (the seed's Begin, Perform and the failure path), free of any
+ * engine: the BPMN delegates and the bare benchmark driver both call these.
+ */
+public final class SourceSide {
+
+    /** QEMU's default max-bandwidth throttles migration at 128 MiB/s; "no limit" means lifting it. */
+    static final long UNLIMITED_BYTES_PER_SECOND = 1L << 40;
+
+    private SourceSide() {
+    }
+
+    public static Set<String> commands(QmpClient qmp) throws QmpException {
+        Set<String> names = new TreeSet<>();
+        for (JsonNode c : qmp.execute("query-commands")) {
+            names.add(c.path("name").asText());
+        }
+        return names;
+    }
+
+    public static String status(QmpClient qmp) throws QmpException {
+        return qmp.execute("query-status").path("status").asText();
+    }
+
+    public static List<BlockJob> blockJobs(QmpClient qmp) throws QmpException {
+        List<BlockJob> jobs = new ArrayList<>();
+        for (JsonNode j : qmp.execute("query-block-jobs")) {
+            jobs.add(BlockJob.from(j));
+        }
+        return jobs;
+    }
+
+    public static List<BlockJob> mirrorJobs(QmpClient qmp) throws QmpException {
+        return blockJobs(qmp).stream().filter(j -> MirrorJobs.isOurs(j.id())).toList();
+    }
+
+    /**
+     * {@code drive-mirror} of one disk into the destination's NBD export of the same name.
+     * The device is the named {@code -drive} backend, or the node of a domain that arrived over NBD.
+     */
+    public static void startMirror(QmpClient qmp, String target, String nbdHost, int nbdPort,
+                                   boolean topOnly, long speedBytesPerSecond) throws QmpException {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("job-id", MirrorJobs.jobId(target));
+        args.put("device", "drive-" + target);
+        args.put("target", "nbd:" + nbdHost + ":" + nbdPort + ":exportname=" + target);
+        args.put("format", "raw");
+        args.put("sync", topOnly ? "top" : "full");
+        args.put("mode", "existing");
+        if (speedBytesPerSecond > 0) {
+            args.put("speed", speedBytesPerSecond);
+        }
+        qmp.execute("drive-mirror", args);
+    }
+
+    /**
+     * Cancels our mirror jobs (all of them, or those named) and waits until QEMU has dropped them.
+     * A cancelled mirror in the ready state completes cleanly: the target is a consistent copy.
+     * Jobs already gone count as done.
+     */
+    public static void cancelMirrors(QmpClient qmp, Collection<String> targets, Duration timeout)
+            throws QmpException, InterruptedException {
+        Set<String> wanted = new TreeSet<>();
+        for (BlockJob job : mirrorJobs(qmp)) {
+            if (targets == null || targets.contains(MirrorJobs.target(job.id()))) {
+                wanted.add(job.id());
+            }
+        }
+        for (String id : wanted) {
+            try {
+                qmp.execute("block-job-cancel", Map.of("device", id, "force", true));
+            } catch (QmpCommandException e) {
+                if (!e.errorClass().equals("DeviceNotActive")) {
+                    throw e;
+                }
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Set<String> left = new TreeSet<>();
+            for (BlockJob job : blockJobs(qmp)) {
+                if (wanted.contains(job.id())) {
+                    left.add(job.id());
+                    // a job that hit an error waits in "concluded" only when auto-dismiss is off;
+                    // dismiss it so it goes away
+                    if (job.status().equals("concluded")) {
+                        tryDismiss(qmp, job.id());
+                    }
+                }
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new MigrationStepException("block jobs still present after cancel: " + left);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Ready-state cancel for switchover: not forced, so each mirror completes with a consistent target. */
+    public static long completeMirrors(QmpClient qmp, Duration timeout) throws QmpException, InterruptedException {
+        long copied = 0;
+        List<BlockJob> jobs = mirrorJobs(qmp);
+        for (BlockJob job : jobs) {
+            if (!job.ready()) {
+                throw new MigrationStepException("mirror " + job.id() + " is not in sync (status "
+                        + job.status() + "); refusing to switch over");
+            }
+            copied += job.offset();
+        }
+        for (BlockJob job : jobs) {
+            qmp.execute("block-job-cancel", Map.of("device", job.id()));
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!mirrorJobs(qmp).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new MigrationStepException("mirror jobs did not finish within " + timeout);
+            }
+            Thread.sleep(5);
+        }
+        return copied;
+    }
+
+    private static void tryDismiss(QmpClient qmp, String id) {
+        try {
+            qmp.execute("job-dismiss", Map.of("id", id));
+        } catch (QmpException ignored) {
+            // already gone
+        }
+    }
+
+    /** Starts the RAM migration, pausing before switchover so the mirrors can be completed first. */
+    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond) throws QmpException {
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
+                Map.of("capability", "pause-before-switchover", "state", true),
+                Map.of("capability", "events", "state", true))));
+        qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+        qmp.execute("migrate", Map.of("uri", uri));
+    }
+
+    /** The legacy path: QEMU copies the disks itself ({@code blk}, or {@code inc} for the top layer). */
+    public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
+                                            long bandwidthBytesPerSecond) throws QmpException {
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
+                Map.of("capability", "events", "state", true))));
+        qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("uri", uri);
+        args.put(incremental ? "inc" : "blk", true);
+        qmp.execute("migrate", args);
+    }
+
+    public static MigrationStatus queryMigrate(QmpClient qmp) throws QmpException {
+        return MigrationStatus.from(qmp.execute("query-migrate"));
+    }
+
+    /** Lets a migration paused at {@code pre-switchover} finish, and waits for its end. */
+    public static MigrationStatus continueMigration(QmpClient qmp, Duration timeout)
+            throws QmpException, InterruptedException {
+        qmp.execute("migrate-continue", Map.of("state", "pre-switchover"));
+        return awaitMigrationEnd(qmp, timeout);
+    }
+
+    public static MigrationStatus awaitMigrationEnd(QmpClient qmp, Duration timeout)
+            throws QmpException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            MigrationStatus s = queryMigrate(qmp);
+            if (!s.isActive()) {
+                return s;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new MigrationStepException("migration still '" + s.status() + "' after " + timeout);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * Cancels an active migration, waits until QEMU says it is over, and makes sure the guest runs
+     * again: {@code pause-before-switchover} leaves the source paused.
+     */
+    public static void cancelMigration(QmpClient qmp, Duration timeout) throws QmpException, InterruptedException {
+        MigrationStatus s = queryMigrate(qmp);
+        if (s.isActive()) {
+            qmp.execute("migrate_cancel");
+            if (s.status().equals("pre-switchover")) {
+                // a migration held at pre-switchover only leaves that state when told to go on
+                try {
+                    qmp.execute("migrate-continue", Map.of("state", "pre-switchover"));
+                } catch (QmpCommandException ignored) {
+                    // already cancelled
+                }
+            }
+            awaitMigrationEnd(qmp, timeout);
+        }
+        resumeIfPaused(qmp);
+    }
+
+    public static void resumeIfPaused(QmpClient qmp) throws QmpException {
+        String status = status(qmp);
+        if (status.equals("paused") || status.equals("postmigrate") || status.equals("finish-migrate")) {
+            qmp.execute("cont");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.nbdflow.process;
+
+import io.nbdflow.migration.SourceSide;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+import java.time.Duration;
+
+/** Undoes "Migrate": {@code migrate_cancel}, waits until QEMU reports it over, and lets the source guest run again. */
+@Component("cancelMigrationDelegate")
+public class CancelMigrationDelegate implements JavaDelegate {
+    private final MigrationResources r;
+
+    public CancelMigrationDelegate(MigrationResources resources) {
+        this.r = resources;
+    }
+
+    @Override
+    public void execute(DelegateExecution x) throws Exception {
+        if (r.source(x).isPresent()) {
+            SourceSide.cancelMigration(r.sourceMonitor(x), Duration.ofSeconds(30));
+        }
+    }
+}

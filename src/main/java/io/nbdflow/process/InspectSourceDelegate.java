@@ -1,0 +1,156 @@
+package io.nbdflow.process;
+
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.migration.CookieXml;
+import io.nbdflow.migration.CopyStorage;
+import io.nbdflow.migration.DiskPlan;
+import io.nbdflow.migration.DiskPlanException;
+import io.nbdflow.migration.MigrationCookie;
+import io.nbdflow.migration.NbdCapability;
+import io.nbdflow.migration.PortsExhaustedException;
+import io.nbdflow.migration.SourceDisk;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClient;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.springframework.stereotype.Component;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Begin, on the source: checks the request, marks the domain as migrating, asks both sides for
+ * the NBD capability, plans the disks, reserves the destination's ports and writes the cookie.
+ * Anything wrong here ends the migration "refused": nothing on any host has been touched.
+ */
+@Component("inspectSourceDelegate")
+public class InspectSourceDelegate extends MigrationStep {
+    private static final long GIB = 1L << 30;
+    private final MigrationResources r;
+    private final CapabilityProbe probe;
+
+    public InspectSourceDelegate(MigrationResources resources, CapabilityProbe probe) {
+        this.r = resources;
+        this.probe = probe;
+    }
+
+    @Override
+    protected void run(DelegateExecution x) throws Exception {
+        String migrationId = x.getProcessInstanceId();
+        markStart(x);
+        String name = requiredText(x, Vars.DOMAIN);
+        String destinationName = requiredText(x, Vars.DESTINATION_HOST);
+        CopyStorage copyStorage;
+        try {
+            copyStorage = CopyStorage.parse(Vars.string(x, Vars.COPY_STORAGE));
+        } catch (IllegalArgumentException e) {
+            throw refused(e.getMessage());
+        }
+        long bandwidth = Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0);
+        if (bandwidth < 0) {
+            throw refused("bandwidthMiBps: expected 0 (no limit) or a positive number, got " + bandwidth);
+        }
+        DomainDefinition domain = r.domains.find(name)
+                .orElseThrow(() -> refused("domain: no domain named '" + name + "'"));
+        Host source = r.hosts.get(domain.host());
+        Host destination = r.hosts.find(destinationName).orElseThrow(() -> refused("destinationHost: unknown host '"
+                + destinationName + "'; configured: " + r.hosts.all().stream().map(Host::name)
+                .collect(Collectors.joining(", "))));
+        if (destination.name().equals(source.name())) {
+            throw refused("destinationHost: domain '" + name + "' already runs on " + source.name());
+        }
+        QemuInstance qemu = r.processes.find(source, name)
+                .orElseThrow(() -> refused("domain: '" + name + "' is not running on " + source.name()));
+        if (!r.domains.claimMigration(name, migrationId)) {
+            throw refused("domain: '" + name + "' is already migrating (process instance "
+                    + r.domains.migrationOf(name).orElse("?") + ")");
+        }
+        x.setVariable(Vars.SOURCE_HOST, source.name());
+
+        QmpClient qmp = r.monitors.get(qemu.qmpSocket());
+        String status = SourceSide.status(qmp);
+        if (!status.equals("running") && !status.equals("paused")) {
+            throw refused("domain: '" + name + "' is " + status + ", not running");
+        }
+        Set<String> sourceCommands = probe.sourceCommands(qmp);
+        Set<String> destinationCommands = probe.destinationCommands(destination);
+        boolean tunnelled = Vars.flag(x, Vars.TUNNELLED);
+        boolean nbd = !tunnelled && NbdCapability.canMirrorToNbd(sourceCommands)
+                && NbdCapability.canServeNbd(destinationCommands);
+        if (!nbd) {
+            String why = tunnelled ? "tunnelled migration was requested"
+                    : !NbdCapability.canMirrorToNbd(sourceCommands)
+                    ? "the source QEMU lacks " + NbdCapability.missingToMirrorToNbd(sourceCommands)
+                    : "the destination QEMU lacks " + NbdCapability.missingToServeNbd(destinationCommands);
+            throw refused("NBD storage migration is not possible (" + why
+                    + ") and the legacy block migration is not available in this version");
+        }
+
+        List<SourceDisk> sourceDisks = new ArrayList<>();
+        for (DiskDefinition d : domain.disks()) {
+            long size = r.storage.info(Path.of(d.file())).virtualSize();
+            sourceDisks.add(new SourceDisk(d.target(), d.file(), d.format(), d.readonly(), size));
+        }
+        DiskPlan plan;
+        try {
+            plan = DiskPlan.of(name, sourceDisks, Vars.string(x, Vars.MIGRATE_DISKS));
+        } catch (DiskPlanException e) {
+            throw refused(e.getMessage());
+        }
+        if (plan.toCopy().isEmpty()) {
+            throw refused("migrateDisks: nothing to copy: domain '" + name + "' has no writable disk selected");
+        }
+        List<PlannedDisk> planned = new ArrayList<>();
+        long bytesToCopy = 0;
+        for (SourceDisk d : sourceDisks) {
+            boolean copy = plan.toCopy().contains(d);
+            String destinationFile = copy
+                    ? DiskPlan.destinationFile(destination.storageDir(), name, d.target(), d.format()).toString()
+                    : d.file();
+            planned.add(new PlannedDisk(d.target(), d.format(), d.readonly(), d.virtualSize(), d.file(),
+                    destinationFile, copy));
+            bytesToCopy += copy ? d.virtualSize() : 0;
+        }
+        try {
+            x.setVariable(Vars.NBD_PORT, r.ports.reserve(destination.address(), migrationId));
+            x.setVariable(Vars.MIGRATION_PORT, r.ports.reserve(destination.address(), migrationId));
+        } catch (PortsExhaustedException e) {
+            throw refused(e.getMessage());
+        }
+
+        DiskPlanVariable.write(x, planned);
+        x.setVariable(Vars.DISKS_TO_COPY, plan.toCopy().stream().map(SourceDisk::target)
+                .collect(Collectors.joining(",")));
+        x.setVariable(Vars.STORAGE_TRANSPORT, "nbd");
+        x.setVariable(Vars.COPY_STORAGE, copyStorage.value());
+        x.setVariable(Vars.CONVERGENCE_TIMEOUT, "PT" + convergenceSeconds(bytesToCopy) + "S");
+        x.setVariable(Vars.COOKIE_BEGIN, CookieXml.write(new MigrationCookie(name, domain.uuid(), source.name(),
+                new MigrationCookie.Nbd(null, plan.toCopy().stream()
+                        .map(d -> new MigrationCookie.NbdDisk(d.target(), d.virtualSize())).toList()))));
+    }
+
+    /** Time allowed to reach steady state: proportional to the data, never below the configured minimum. */
+    private long convergenceSeconds(long bytes) {
+        long proportional = (long) Math.ceil((double) bytes / GIB * r.tuning.convergenceSecondsPerGib());
+        return Math.max(r.tuning.convergenceTimeoutMin().toSeconds(), proportional);
+    }
+
+    private static void markStart(DelegateExecution x) {
+        if (x.getVariable(Vars.STARTED_AT) == null) {
+            x.setVariable(Vars.STARTED_AT, System.currentTimeMillis());
+        }
+    }
+
+    private static String requiredText(DelegateExecution x, String name) {
+        Object v = x.getVariable(name);
+        if (!(v instanceof String s) || s.isBlank()) {
+            throw refused(name + ": required (a string), got " + (v == null ? "nothing" : "'" + v + "'"));
+        }
+        return s.strip();
+    }
+}

@@ -1,0 +1,82 @@
+package io.nbdflow.process;
+
+import io.nbdflow.domain.DomainRepository;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.Hosts;
+import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.host.Storage;
+import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.qmp.QmpException;
+import org.camunda.bpm.engine.delegate.VariableScope;
+import org.springframework.stereotype.Component;
+
+import java.util.Optional;
+
+/**
+ * What the steps share: the hosts, QEMU processes and monitors a migration's variables point to.
+ * Everything is looked up from variables and the file system, never kept in memory, so a step
+ * works the same after an engine restart.
+ */
+@Component
+public class MigrationResources {
+    final Hosts hosts;
+    final QemuProcesses processes;
+    final QmpConnectionPool monitors;
+    final Storage storage;
+    final DomainRepository domains;
+    final PortAllocator ports;
+    final NbdflowProperties.Migration tuning;
+
+    public MigrationResources(Hosts hosts, QemuProcesses processes, QmpConnectionPool monitors, Storage storage,
+                              DomainRepository domains, PortAllocator ports, NbdflowProperties properties) {
+        this.hosts = hosts;
+        this.processes = processes;
+        this.monitors = monitors;
+        this.storage = storage;
+        this.domains = domains;
+        this.ports = ports;
+        this.tuning = properties.migration();
+    }
+
+    public Host sourceHost(VariableScope v) {
+        return hosts.get(Vars.string(v, Vars.SOURCE_HOST));
+    }
+
+    public Host destinationHost(VariableScope v) {
+        return hosts.get(Vars.string(v, Vars.DESTINATION_HOST));
+    }
+
+    public Optional<QemuInstance> source(VariableScope v) {
+        return processes.find(sourceHost(v), Vars.string(v, Vars.DOMAIN));
+    }
+
+    /** The destination QEMU this migration started: same folder and the pid it recorded. */
+    public Optional<QemuInstance> destination(VariableScope v) {
+        long pid = Vars.longValue(v, Vars.DESTINATION_PID, -1);
+        return processes.find(destinationHost(v), Vars.string(v, Vars.DOMAIN)).filter(q -> q.pid() == pid);
+    }
+
+    public QmpClient sourceMonitor(VariableScope v) throws QmpException {
+        QemuInstance q = source(v).orElseThrow(() -> new QemuGoneException(
+                "source QEMU of '" + Vars.string(v, Vars.DOMAIN) + "' on " + Vars.string(v, Vars.SOURCE_HOST)
+                        + " is not running"));
+        return monitors.get(q.qmpSocket());
+    }
+
+    public QmpClient destinationMonitor(VariableScope v) throws QmpException {
+        QemuInstance q = destination(v).orElseThrow(() -> new QemuGoneException(
+                "destination QEMU of '" + Vars.string(v, Vars.DOMAIN) + "' on "
+                        + Vars.string(v, Vars.DESTINATION_HOST) + " is not running"));
+        return monitors.get(q.qmpSocket());
+    }
+
+    /** Ports and the domain's "migrating" mark are bookkeeping of this migration: dropped when it ends. */
+    public void releaseBookkeeping(String migrationId, String domain) {
+        ports.release(migrationId);
+        domains.releaseMigration(domain, migrationId);
+    }
+}

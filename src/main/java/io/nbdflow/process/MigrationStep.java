@@ -1,0 +1,62 @@
+package io.nbdflow.process;
+
+import io.nbdflow.host.QemuLaunchException;
+import io.nbdflow.host.StorageException;
+import io.nbdflow.migration.MigrationStepException;
+import io.nbdflow.qmp.QmpCommandException;
+import io.nbdflow.qmp.QmpException;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+
+/**
+ * Base of the steps before switchover. Turns what can go wrong into the process's language:
+ * QEMU's own errors and a QEMU that is gone become the BPMN error MIGRATION_FAILED (roll back,
+ * with the step's name and QEMU's text as the reason); a lost monitor connection while QEMU
+ * still lives is retried by the job, and rolled back when the retries run out.
+ */
+public abstract class MigrationStep implements JavaDelegate {
+    public static final String FAILED = "MIGRATION_FAILED";
+    public static final String REFUSED = "MIGRATION_REFUSED";
+
+    protected abstract void run(DelegateExecution execution) throws Exception;
+
+    @Override
+    public final void execute(DelegateExecution execution) throws Exception {
+        try {
+            run(execution);
+        } catch (BpmnError e) {
+            throw e;
+        } catch (QmpCommandException | MigrationStepException | QemuGoneException | StorageException
+                 | QemuLaunchException e) {
+            throw failed(execution, e.getMessage());
+        } catch (QmpException e) {
+            if (lastAttempt()) {
+                throw failed(execution, e.getMessage());
+            }
+            // monitor lost or slow: the job retries; if QEMU itself is gone, the retry's lookup says so
+            throw e;
+        }
+    }
+
+    public static BpmnError refused(String reason) {
+        return new BpmnError(REFUSED, reason);
+    }
+
+    protected static BpmnError failed(DelegateExecution execution, String reason) {
+        String step = execution.getCurrentActivityName();
+        String where = Vars.string(execution, Vars.DISK);
+        return new BpmnError(FAILED, (step == null ? "" : step + (where == null ? "" : " (" + where + ")") + ": ")
+                + reason);
+    }
+
+    private static boolean lastAttempt() {
+        if (Context.getJobExecutorContext() == null) {
+            return true;
+        }
+        JobEntity job = Context.getJobExecutorContext().getCurrentJob();
+        return job == null || job.getRetries() <= 1;
+    }
+}

@@ -1,0 +1,9 @@
+package io.nbdflow.process;
+
+/**
+ * One disk of the migration as the steps see it: copied disks get a file of their own on the
+ * destination, shared ones keep their path.
+ */
+public record PlannedDisk(String target, String format, boolean readonly, long size,
+                          String sourceFile, String destinationFile, boolean copy) {
+}

@@ -1,0 +1,42 @@
+package io.nbdflow.process;
+
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.host.DiskAttachment;
+import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.host.QemuLauncher;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.springframework.stereotype.Component;
+
+/**
+ * Prepare: launches the destination QEMU with {@code -incoming defer -S}, its disks attached as
+ * {@code -blockdev} nodes (a writable NBD export of a {@code -drive} disk is refused by QEMU 7.2).
+ * Copied disks are the pre-created files, shared disks the source's own paths.
+ */
+@Component("startDestinationDelegate")
+public class StartDestinationDelegate extends MigrationStep {
+    private final MigrationResources r;
+    private final QemuLauncher launcher;
+
+    public StartDestinationDelegate(MigrationResources resources, QemuLauncher launcher) {
+        this.r = resources;
+        this.launcher = launcher;
+    }
+
+    @Override
+    protected void run(DelegateExecution x) {
+        DomainDefinition domain = destinationDefinition(r, x);
+        QemuInstance q = launcher.launch(new LaunchRequest(domain, r.destinationHost(x), DiskAttachment.BLOCKDEV, true));
+        x.setVariable(Vars.DESTINATION_PID, q.pid());
+    }
+
+    /** The domain as it will be on the destination: same machine, disks at their destination paths. */
+    static DomainDefinition destinationDefinition(MigrationResources r, DelegateExecution x) {
+        DomainDefinition source = r.domains.find(Vars.string(x, Vars.DOMAIN)).orElseThrow(
+                () -> new IllegalStateException("domain " + Vars.string(x, Vars.DOMAIN) + " vanished"));
+        return new DomainDefinition(source.name(), Vars.string(x, Vars.DESTINATION_HOST), source.memoryMiB(),
+                source.vcpus(), source.uuid(), DiskPlanVariable.read(x).stream()
+                .map(d -> new DiskDefinition(d.target(), d.destinationFile(), d.format(), d.readonly())).toList());
+    }
+}

@@ -1,0 +1,65 @@
+package io.nbdflow.process;
+
+import org.camunda.bpm.engine.delegate.VariableScope;
+
+/** Names of the process variables (the contract's, and those the steps hand to each other). */
+public final class Vars {
+    // inputs (contract)
+    public static final String DOMAIN = "domain";
+    public static final String DESTINATION_HOST = "destinationHost";
+    public static final String COPY_STORAGE = "copyStorage";
+    public static final String MIGRATE_DISKS = "migrateDisks";
+    public static final String TUNNELLED = "tunnelled";
+    public static final String BANDWIDTH_MIBPS = "bandwidthMiBps";
+    public static final String APPROVE_SWITCHOVER = "approveSwitchover";
+    // outputs (contract)
+    public static final String OUTCOME = "outcome";
+    public static final String STORAGE_TRANSPORT = "storageTransport";
+    public static final String FAILURE_REASON = "failureReason";
+    public static final String DOWNTIME_MS = "downtimeMs";
+    public static final String TOTAL_TIME_MS = "totalTimeMs";
+    public static final String BYTES_MIRRORED = "bytesMirrored";
+    public static final String COOKIE_BEGIN = "cookieBegin";
+    public static final String COOKIE_PREPARE = "cookiePrepare";
+    // between steps
+    public static final String SOURCE_HOST = "sourceHost";
+    public static final String DISK_PLAN = "diskPlan";
+    public static final String DISKS_TO_COPY = "disksToCopy";
+    public static final String CONVERGENCE_TIMEOUT = "convergenceTimeout";
+    public static final String STARTED_AT = "startedAt";
+    public static final String CREATED_FILES = "createdFiles";
+    public static final String DESTINATION_PID = "destinationPid";
+    public static final String NBD_PORT = "nbdPort";
+    public static final String MIGRATION_PORT = "migrationPort";
+    public static final String WATCH_FAILURE = "watchFailure";
+    public static final String DISK = "disk";
+
+    public static final String OUTCOME_MIGRATED = "migrated";
+    public static final String OUTCOME_ROLLED_BACK = "rolled-back";
+    public static final String OUTCOME_REFUSED = "refused";
+
+    private Vars() {
+    }
+
+    public static String string(VariableScope scope, String name) {
+        Object v = scope.getVariable(name);
+        return v == null ? null : v.toString();
+    }
+
+    public static long longValue(VariableScope scope, String name, long fallback) {
+        Object v = scope.getVariable(name);
+        return v instanceof Number n ? n.longValue() : fallback;
+    }
+
+    public static int intValue(VariableScope scope, String name) {
+        Object v = scope.getVariable(name);
+        if (!(v instanceof Number n)) {
+            throw new IllegalStateException("process variable '" + name + "' is missing");
+        }
+        return n.intValue();
+    }
+
+    public static boolean flag(VariableScope scope, String name) {
+        return Boolean.TRUE.equals(scope.getVariable(name));
+    }
+}

@@ -1,0 +1,220 @@
+package io.nbdflow.process;
+
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.ExecutionListener;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.test.Deployment;
+import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
+import org.camunda.bpm.engine.test.mock.Mocks;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.complete;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.managementService;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.runtimeService;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.task;
+
+/**
+ * The real BPMN with its delegates replaced by recorders: which steps run, in which order, and
+ * which undo handlers run after a failure at each point. QEMU's side is tested end to end elsewhere.
+ */
+@Deployment(resources = "processes/storage-migration.bpmn")
+class StorageMigrationProcessTest {
+
+    @RegisterExtension
+    static ProcessEngineExtension engine = ProcessEngineExtension.builder().build();
+
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> failAt = new HashMap<>();
+
+    private static final String[] STEPS = {"inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
+            "startNbdServer", "mirrorDisk", "startMigration", "switchOver", "resumeDestination", "stopSource",
+            "removePrecreatedDisks", "stopDestination", "stopNbdServer", "cancelMirror", "cancelMigration",
+            "cancelSourceJobs"};
+
+    @BeforeEach
+    void registerRecorders() {
+        for (String step : STEPS) {
+            Mocks.register(step + "Delegate", recorder(step));
+        }
+        Mocks.register("recordRollbackDelegate", (JavaDelegate) x -> {
+            calls.add("recordRollback");
+            x.setVariable("outcome", "rolled-back");
+        });
+        Mocks.register("recordRefusalDelegate", (JavaDelegate) x -> {
+            calls.add("recordRefusal");
+            x.setVariable("outcome", "refused");
+        });
+        Mocks.register("diskList", new DiskList());
+        Mocks.register("qemuWatchListener", (ExecutionListener) x -> { });
+    }
+
+    @AfterEach
+    void reset() {
+        Mocks.reset();
+    }
+
+    private JavaDelegate recorder(String step) {
+        return (DelegateExecution x) -> {
+            Object disk = x.getVariable("disk");
+            calls.add(disk == null || !step.contains("irror") ? step : step + ":" + disk);
+            if (step.equals("inspectSource")) {
+                x.setVariable("disksToCopy", "vda,vdb");
+                x.setVariable("convergenceTimeout", "PT60S");
+            }
+            if (step.equals("stopSource")) {
+                x.setVariable("outcome", "migrated");
+            }
+            String error = failAt.get(step);
+            if (error != null && (disk == null || error.contains((String) disk))) {
+                throw new BpmnError(error.startsWith("refuse") ? "MIGRATION_REFUSED" : "MIGRATION_FAILED",
+                        step + " failed: " + error);
+            }
+        };
+    }
+
+    private ProcessInstance start(boolean approve) {
+        return runtimeService().startProcessInstanceByKey("storageMigration",
+                Map.of("domain", "web1", "destinationHost", "host-b", "approveSwitchover", approve));
+    }
+
+    /** Runs every due job (not timers) until none is left: the job executor's work, in the test's thread. */
+    private void runJobs() {
+        for (int round = 0; round < 100; round++) {
+            List<Job> jobs = managementService().createJobQuery().messages().list();
+            if (jobs.isEmpty()) {
+                return;
+            }
+            for (Job job : jobs) {
+                managementService().executeJob(job.getId());
+            }
+        }
+    }
+
+    private void correlate(ProcessInstance pi, String message, Map<String, Object> vars) {
+        runtimeService().createMessageCorrelation(message).processInstanceId(pi.getId()).setVariables(vars).correlate();
+        runJobs();
+    }
+
+    private Object variable(ProcessInstance pi, String name) {
+        return engine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(pi.getId())
+                .variableName(name).singleResult().getValue();
+    }
+
+    @Test
+    void happyPathPassesEveryStepInOrder() {
+        ProcessInstance pi = start(false);
+        runJobs();
+        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_STEADY_STATE);
+        correlate(pi, "mirrorsReady", Map.of());
+        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_SWITCHOVER_POINT);
+        correlate(pi, "switchoverPoint", Map.of());
+
+        assertThat(pi).isEnded().hasPassedInOrder("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
+                "Task_StartDestination", "Task_StartNbdServer", "Task_MirrorDisks", "Task_WaitSteadyState",
+                "Task_StartMigration", "Task_WaitSwitchoverPoint", "Task_SwitchOver", "Task_ResumeDestination",
+                "Task_StopSource", "EndEvent_Migrated").hasNotPassed("UserTask_ApproveSwitchover");
+        assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
+                "startNbdServer", "mirrorDisk:vda", "mirrorDisk:vdb", "startMigration", "switchOver",
+                "resumeDestination", "stopSource");
+        assertThat(variable(pi, "outcome")).isEqualTo("migrated");
+    }
+
+    @Test
+    void approvalHoldsTheSwitchoverUntilAPersonAgrees() {
+        ProcessInstance pi = start(true);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
+        assertThat(calls).doesNotContain("startMigration");
+        complete(task(pi));
+        runJobs();
+        correlate(pi, "switchoverPoint", Map.of());
+        assertThat(pi).isEnded().hasPassed("UserTask_ApproveSwitchover", "EndEvent_Migrated");
+    }
+
+    @Test
+    void activeBlockJobIsRefusedAndNothingIsUndoneOrTouched() {
+        failAt.put("checkBlockJobs", "refuse: block job 'backup0' active");
+        ProcessInstance pi = start(false);
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_Refused").hasNotPassed("Task_PrecreateDisks");
+        assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "recordRefusal");
+        assertThat(variable(pi, "outcome")).isEqualTo("refused");
+        assertThat((String) variable(pi, "failureReason")).contains("backup0");
+    }
+
+    @Test
+    void failureWhileStartingTheNbdServerUndoesOnlyCompletedStepsInReverse() {
+        failAt.put("startNbdServer", "nbd-server-start: Address already in use");
+        ProcessInstance pi = start(false);
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
+                "startNbdServer", "cancelSourceJobs", "stopDestination", "removePrecreatedDisks", "recordRollback");
+        assertThat((String) variable(pi, "failureReason")).contains("Address already in use");
+    }
+
+    @Test
+    void failureOfOneMirrorUndoesTheDestinationAfterTheSweepOfSourceJobs() {
+        failAt.put("mirrorDisk", "vdb: Requested export not available");
+        ProcessInstance pi = start(false);
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat(calls).containsSubsequence("mirrorDisk:vdb", "cancelSourceJobs", "stopNbdServer",
+                "stopDestination", "removePrecreatedDisks", "recordRollback");
+    }
+
+    @Test
+    void mirrorFailureReportedByTheWatchUndoesEveryMirrorThenTheDestination() {
+        ProcessInstance pi = start(false);
+        runJobs();
+        correlate(pi, "mirrorFailed", Map.of("watchFailure", "mirror of vda failed: No space left on device"));
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        List<String> undo = calls.subList(calls.indexOf("cancelSourceJobs"), calls.size());
+        assertThat(undo).startsWith("cancelSourceJobs");
+        // once per completed instance (the handler sweeps all of ours: it cannot see the instance's disk)
+        assertThat(undo.subList(1, 3)).containsExactly("cancelMirror", "cancelMirror");
+        assertThat(undo.subList(3, undo.size())).containsExactly("stopNbdServer", "stopDestination",
+                "removePrecreatedDisks", "recordRollback");
+        assertThat(variable(pi, "failureReason")).isEqualTo("mirror of vda failed: No space left on device");
+    }
+
+    @Test
+    void convergenceTimeoutRollsBackWithAReason() {
+        ProcessInstance pi = start(false);
+        runJobs();
+        Job timer = managementService().createJobQuery().timers().activityId("Event_MirrorsNotConverging").singleResult();
+        managementService().executeJob(timer.getId());
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat((String) variable(pi, "failureReason")).contains("did not reach steady state within PT60S");
+        assertThat(calls).containsSubsequence("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopDestination");
+    }
+
+    @Test
+    void failureAtSwitchoverCancelsTheMigrationAndEverythingBefore() {
+        failAt.put("switchOver", "migration ended 'failed'");
+        ProcessInstance pi = start(false);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        correlate(pi, "switchoverPoint", Map.of());
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        List<String> undo = calls.subList(calls.indexOf("cancelSourceJobs"), calls.size());
+        assertThat(undo.get(1)).isEqualTo("cancelMigration");
+        assertThat(undo).endsWith("stopNbdServer", "stopDestination", "removePrecreatedDisks", "recordRollback");
+    }
+}

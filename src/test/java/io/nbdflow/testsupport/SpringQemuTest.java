@@ -1,0 +1,90 @@
+package io.nbdflow.testsupport;
+
+import java.nio.file.Path;
+
+import io.nbdflow.NbdflowApplication;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.Hosts;
+
+import org.camunda.bpm.engine.ProcessEngine;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.test.context.ContextConfiguration;
+
+/**
+ * Base for tests of the whole application (HTTP, engine, database, real QEMU).
+ * <p>
+ * Extend it and use {@link #api()} for authenticated calls, {@link #anonymous()} for none:
+ * <pre>
+ * class MyFlowTest extends SpringQemuTest {
+ *     &#64;TempDir Path images;                    // or hostA().storageDir()
+ *     &#64;Test void runs() {
+ *         Path vda = TestImages.create(images, "vda.qcow2", "qcow2", 16 * TestImages.MiB);
+ *         api().put("/api/domains/t1", Map.of(...));
+ *         ResponseEntity&lt;String&gt; r = api().postForEntity(engineRest() + "/process-definition/key/...", ...);
+ *     }
+ * }
+ * </pre>
+ * What every subclass gets (see {@link NbdflowTestContext}): a server on a random port, its own
+ * in-memory H2 database, engine user test/test, hosts host-a (127.0.0.1) and host-b
+ * (127.0.0.2) with state and storage folders below {@link #testRoot()} in /tmp.
+ * <p>
+ * Subclasses share one application context (Spring caches it), and so one database: give
+ * every domain a unique name. After each test, every QEMU below the test root is killed.
+ * <p>
+ * The engine has a unique name (so that several contexts can live in one JVM): address the
+ * engine REST API as {@link #engineRest()} = /engine-rest/engine/&lt;name&gt;, because Camunda's REST
+ * resources look the default engine up by the name "default".
+ */
+@SpringBootTest(classes = NbdflowApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ContextConfiguration(initializers = NbdflowTestContext.class)
+public abstract class SpringQemuTest {
+
+    @Autowired
+    protected TestRestTemplate restTemplate;
+
+    @Autowired
+    protected Hosts hosts;
+
+    @Autowired
+    protected ProcessEngine processEngine;
+
+    @Value("${" + NbdflowTestContext.ROOT_PROPERTY + "}")
+    private Path testRoot;
+
+    /** Requests as the engine user test/test. */
+    protected TestRestTemplate api() {
+        return restTemplate.withBasicAuth(NbdflowTestContext.USER, NbdflowTestContext.PASSWORD);
+    }
+
+    /** Requests without credentials. */
+    protected TestRestTemplate anonymous() {
+        return restTemplate;
+    }
+
+    /** The engine REST API of this context's engine, e.g. engineRest() + "/process-definition". */
+    protected String engineRest() {
+        return "/engine-rest/engine/" + processEngine.getName();
+    }
+
+    protected Host hostA() {
+        return hosts.get("host-a");
+    }
+
+    protected Host hostB() {
+        return hosts.get("host-b");
+    }
+
+    /** This context's folder below /tmp; the hosts' folders lie in it. */
+    protected Path testRoot() {
+        return testRoot;
+    }
+
+    @AfterEach
+    void killLeftoverQemus() {
+        QemuReaper.killAllBelow(testRoot);
+    }
+}
