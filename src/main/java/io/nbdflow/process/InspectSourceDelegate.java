@@ -51,7 +51,19 @@ public class InspectSourceDelegate extends MigrationStep {
         } catch (IllegalArgumentException e) {
             throw refused(e.getMessage());
         }
+        Object rawBandwidth = x.getVariable(Vars.BANDWIDTH_MIBPS);
+        if (rawBandwidth != null && !(rawBandwidth instanceof Number)) {
+            throw refused("bandwidthMiBps: expected a number of MiB/s, got '" + rawBandwidth + "'");
+        }
+        for (String flag : new String[] {Vars.TUNNELLED, Vars.APPROVE_SWITCHOVER}) {
+            Object v = x.getVariable(flag);
+            if (v != null && !(v instanceof Boolean)) {
+                throw refused(flag + ": expected true or false, got '" + v + "'");
+            }
+            x.setVariable(flag, Boolean.TRUE.equals(v)); // defaults written down, for the gateways and Cockpit
+        }
         long bandwidth = Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0);
+        x.setVariable(Vars.BANDWIDTH_MIBPS, bandwidth);
         if (bandwidth < 0) {
             throw refused("bandwidthMiBps: expected 0 (no limit) or a positive number, got " + bandwidth);
         }

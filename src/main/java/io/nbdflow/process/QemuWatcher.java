@@ -65,6 +65,7 @@ public class QemuWatcher implements DisposableBean {
             Watch w = new Watch(processInstanceId, executionId, activityId, runtime.getVariables(executionId));
             long period = r.tuning.pollInterval().toMillis();
             w.periodic = timer.scheduleWithFixedDelay(() -> check(w), 0, period, TimeUnit.MILLISECONDS);
+            log.info("watching migration {} at {}", processInstanceId, activityId);
             return w;
         });
     }
@@ -97,13 +98,17 @@ public class QemuWatcher implements DisposableBean {
             try {
                 Optional<Verdict> verdict = verdict(w);
                 if (verdict.isPresent() && correlate(w, verdict.get())) {
+                    log.info("migration {}: {} {}", w.processInstanceId, verdict.get().message(),
+                            verdict.get().failure() == null ? "" : verdict.get().failure());
                     w.done = true;
                     unwatch(w.executionId);
                 }
             } catch (RuntimeException | QmpException e) {
                 // a passing fault (monitor reconnecting): the next round tries again; the wait's
                 // timer bounds how long that can go on
-                log.debug("watch of {} at {}: {}", w.processInstanceId, w.activityId, e.toString());
+                if (w.faults++ % 30 == 0) {
+                    log.warn("watch of migration {} at {}: {}", w.processInstanceId, w.activityId, e.toString());
+                }
             }
         }
     }
@@ -189,6 +194,7 @@ public class QemuWatcher implements DisposableBean {
         final Map<String, String> jobErrors = new ConcurrentHashMap<>();
         volatile ScheduledFuture<?> periodic;
         volatile boolean done;
+        int faults;
         private QmpClient listening;
         private AutoCloseable subscription;
 

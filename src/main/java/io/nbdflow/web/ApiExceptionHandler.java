@@ -65,7 +65,8 @@ public class ApiExceptionHandler {
         if (e instanceof ErrorResponse response) {
             HttpStatusCode status = response.getStatusCode();
             String detail = response.getBody().getDetail();
-            return respond(status, errorName(status), detail != null ? detail : e.getMessage());
+            return ResponseEntity.status(status).headers(response.getHeaders()) // e.g. Allow on a 405
+                    .body(new ApiError(errorName(status), detail != null ? detail : e.getMessage()));
         }
         log.error("request failed", e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "internal", e.getClass().getSimpleName() + ": " + e.getMessage());

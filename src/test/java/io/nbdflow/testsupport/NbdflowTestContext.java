@@ -33,7 +33,12 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
     public void initialize(ConfigurableApplicationContext context) {
         Path root = newRoot();
         String db = "jdbc:h2:mem:nbdflow-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-        TestPropertyValues.of(properties(root, db)).applyTo(context);
+        Map<String, String> properties = properties(root, db);
+        if (context.getEnvironment().containsProperty("camunda.bpm.process-engine-name")) {
+            // a test that names its engine (e.g. "default", for the plain /engine-rest paths) keeps that name
+            properties.remove("camunda.bpm.generate-unique-process-engine-name");
+        }
+        TestPropertyValues.of(properties).applyTo(context);
         context.addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent closed && closed.getApplicationContext() == context) {
                 QemuReaper.killAllBelow(root);

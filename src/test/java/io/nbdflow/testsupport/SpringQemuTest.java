@@ -37,7 +37,12 @@ import org.springframework.test.context.ContextConfiguration;
  * <p>
  * The engine has a unique name (so that several contexts can live in one JVM): address the
  * engine REST API as {@link #engineRest()} = /engine-rest/engine/&lt;name&gt;, because Camunda's REST
- * resources look the default engine up by the name "default".
+ * resources look the default engine up by the name "default" (plain /engine-rest/... answers
+ * "No process engine available"). A test that sets camunda.bpm.process-engine-name=default keeps
+ * that name instead (see {@link NbdflowTestContext}).
+ * <p>
+ * A wrong password makes the engine refuse that user for a while (login throttling): test bad
+ * credentials with a user of your own, never with test/test.
  */
 @SpringBootTest(classes = NbdflowApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ContextConfiguration(initializers = NbdflowTestContext.class)

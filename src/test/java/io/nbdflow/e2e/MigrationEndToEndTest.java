@@ -1,0 +1,199 @@
+package io.nbdflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.Host;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.TestPropertySource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole application against real QEMU: a running guest with two qcow2 disks moves from
+ * host-a (127.0.0.1) to host-b (127.0.0.2) while the test writes into both disks during the
+ * mirror. The engine is named "default" so the contract's /engine-rest path works as written.
+ */
+@TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=false",
+        "camunda.bpm.process-engine-name=default"})
+class MigrationEndToEndTest extends SpringQemuTest {
+    static final long MiB = TestImages.MiB;
+
+    @Test
+    void guestWithTwoDisksMigratesThroughTheEngineRestApiWithWritesDuringTheMirror() throws Exception {
+        Path images = hostA().storageDir();
+        Path vda = TestImages.create(images, "e2e1-src-vda.qcow2", "qcow2", 1024 * MiB);
+        TestImages.write(vda, "qcow2", 0x11, 0, 200 * MiB);
+        Path vdb = TestImages.create(images, "e2e1-src-vdb.qcow2", "qcow2", 64 * MiB);
+        TestImages.write(vdb, "qcow2", 0x22, 0, 16 * MiB);
+        define("e2e1", List.of(disk("vda", vda), disk("vdb", vdb)));
+        assertThat(api().postForEntity("/api/domains/e2e1/start", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+
+        // exactly the contract's call
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("domain", Map.of("value", "e2e1", "type", "String"));
+        vars.put("destinationHost", Map.of("value", "host-b", "type", "String"));
+        vars.put("bandwidthMiBps", Map.of("value", 64, "type", "Long"));
+        ResponseEntity<JsonNode> started = api().postForEntity(
+                "/engine-rest/process-definition/key/storageMigration/start", Map.of("variables", vars), JsonNode.class);
+        assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.OK);
+        String id = started.getBody().path("id").asText();
+
+        // while the mirrors run, the guest writes into both disks (through the operators' monitor)
+        Path tools = hostA().domainDir("e2e1").resolve("qmp-tools.sock");
+        try (QmpClient qmp = QmpClient.connect(tools, Duration.ofSeconds(10))) {
+            awaitMirrorJobs(qmp, 2);
+            assertThat(SourceSide.mirrorJobs(qmp)).anyMatch(j -> !j.ready());
+            guestWrite(qmp, "virtio-disk0", "write -P 0x77 512M 1M");
+            guestWrite(qmp, "virtio-disk1", "write -P 0x78 32M 1M");
+        }
+
+        HistoricProcessInstance done = awaitEnd(id, Duration.ofSeconds(180));
+        Map<String, Object> result = variables(id);
+        assertThat(result.get("outcome")).as("failureReason: %s", result.get("failureReason")).isEqualTo("migrated");
+        assertThat(result.get("storageTransport")).isEqualTo("nbd");
+        assertThat((Long) result.get("bytesMirrored")).isGreaterThanOrEqualTo(200 * MiB);
+        assertThat((Long) result.get("downtimeMs")).isPositive();
+        assertThat((Long) result.get("totalTimeMs")).isPositive();
+        assertThat((String) result.get("cookieBegin")).contains("<disk target='vda' size='1073741824'/>");
+        assertThat((String) result.get("cookiePrepare")).containsPattern("<nbd port='\\d+'/>");
+        assertThat(done.getEndTime()).isNotNull();
+
+        // the guest runs on host-b with its new files; the source QEMU is gone
+        JsonNode domain = api().getForObject("/api/domains/e2e1", JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-b");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+        Path dstVda = hostB().storageDir().resolve("e2e1-vda.qcow2");
+        Path dstVdb = hostB().storageDir().resolve("e2e1-vdb.qcow2");
+        assertThat(domain.path("disks").findValuesAsText("file")).containsExactly(dstVda.toString(), dstVdb.toString());
+        assertThat(hostA().domainDir("e2e1")).doesNotExist();
+        assertNothingListens(hostB());
+
+        // the migration status API agrees
+        JsonNode status = api().getForObject("/api/migrations/" + id, JsonNode.class);
+        assertThat(status.path("phase").asText()).isEqualTo("ended");
+        assertThat(status.path("outcome").asText()).isEqualTo("migrated");
+
+        assertThat(api().postForEntity("/api/domains/e2e1/stop", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        assertThat(TestImages.compare(vda, dstVda)).as("vda copies identical").isTrue();
+        assertThat(TestImages.compare(vdb, dstVdb)).as("vdb copies identical").isTrue();
+        assertThat(TestImages.verify(dstVda, "qcow2", 0x77, 512 * MiB, MiB)).as("guest write on vda").isTrue();
+        assertThat(TestImages.verify(dstVdb, "qcow2", 0x78, 32 * MiB, MiB)).as("guest write on vdb").isTrue();
+        assertThat(TestImages.verify(dstVda, "qcow2", 0x11, 0, 200 * MiB)).isTrue();
+        assertThat(Files.exists(vda)).as("the source's files stay").isTrue();
+    }
+
+    @Test
+    void aSecondMigrationOfTheSameDomainIsRefused() throws Exception {
+        Path vda = TestImages.create(hostA().storageDir(), "e2e2-src-vda.qcow2", "qcow2", 64 * MiB);
+        define("e2e2", List.of(disk("vda", vda)));
+        api().postForEntity("/api/domains/e2e2/start", null, String.class);
+        String first = migrate("e2e2", Map.of("destinationHost", "host-b", "approveSwitchover", true));
+        awaitActivity(first, "UserTask_ApproveSwitchover", Duration.ofSeconds(60));
+        assertThat(api().getForObject("/api/domains/e2e2", JsonNode.class).path("state").asText())
+                .isEqualTo("migrating");
+
+        String second = migrate("e2e2", Map.of("destinationHost", "host-b"));
+        awaitEnd(second, Duration.ofSeconds(60));
+        assertThat(variables(second).get("outcome")).isEqualTo("refused");
+        assertThat((String) variables(second).get("failureReason")).contains("already migrating");
+
+        // the first one is untouched by the refusal and completes once approved
+        processEngine.getTaskService().complete(processEngine.getTaskService().createTaskQuery()
+                .processInstanceId(first).singleResult().getId());
+        awaitEnd(first, Duration.ofSeconds(120));
+        assertThat(variables(first).get("outcome")).isEqualTo("migrated");
+        api().postForEntity("/api/domains/e2e2/stop", null, String.class);
+    }
+
+    // ---- helpers
+
+    private static Map<String, Object> disk(String target, Path file) {
+        return Map.of("target", target, "file", file.toString(), "format", "qcow2");
+    }
+
+    private void define(String name, List<Map<String, Object>> disks) {
+        ResponseEntity<String> r = api().exchange("/api/domains/" + name, org.springframework.http.HttpMethod.PUT,
+                new org.springframework.http.HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1,
+                        "disks", disks)), String.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
+    }
+
+    private String migrate(String domain, Map<String, Object> body) {
+        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + domain + "/migrate", body, JsonNode.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
+        return r.getBody().path("processInstanceId").asText();
+    }
+
+    static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (SourceSide.mirrorJobs(qmp).size() < count) {
+            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * A write as the guest makes it: HMP qemu-io on the disk's virtio device. qemu-io reports on
+     * QEMU's stdout, not to the monitor: an empty answer is success, the read-back afterwards proves it.
+     */
+    static void guestWrite(QmpClient qmp, String device, String command) throws Exception {
+        String out = qmp.execute("human-monitor-command", Map.of("command-line",
+                "qemu-io -d /machine/peripheral/" + device + "/virtio-backend \"" + command + "\"")).asText();
+        assertThat(out).as("qemu-io via HMP").isEmpty();
+    }
+
+    HistoricProcessInstance awaitEnd(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
+                    .processInstanceId(id).singleResult();
+            if (hpi != null && hpi.getEndTime() != null) {
+                return hpi;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
+                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
+                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    void awaitActivity(String id, String activityId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
+                .activityId(activityId).count() == 0) {
+            assertThat(System.nanoTime()).as("reached " + activityId).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
+    }
+
+    static void assertNothingListens(Host host) {
+        for (int port = 49152; port <= 49215; port++) {
+            assertThat(Ports.isListening(host.address(), port)).as("port %d on %s", port, host.name()).isFalse();
+        }
+    }
+}

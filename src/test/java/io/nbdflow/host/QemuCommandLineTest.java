@@ -1,0 +1,106 @@
+package io.nbdflow.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.qmp.QmpConnectionPool;
+
+import org.junit.jupiter.api.Test;
+
+/** The QEMU command line, without starting QEMU. */
+class QemuCommandLineTest {
+
+    private static final String UUID = "6f1c2a3e-0c4b-4d2e-9f11-2b3c4d5e6f70";
+
+    private final Host host = new Host("host-a", InetAddress.getLoopbackAddress(), Path.of("/srv/a/state"),
+            Path.of("/srv/a/images"));
+    private final QmpConnectionPool pool = new QmpConnectionPool(Duration.ofSeconds(1));
+    private final QemuLauncher launcher = new QemuLauncher("qemu-system-x86_64", pool, new QemuProcesses(pool));
+
+    private DomainDefinition domain() {
+        return new DomainDefinition("vm1", "host-a", 128, 2, UUID, List.of(
+                new DiskDefinition("vda", "/srv/a/images/odd,name.qcow2", "qcow2", false),
+                new DiskDefinition("vdb", "/srv/a/images/vdb.raw", "raw", true)));
+    }
+
+    @Test
+    void driveAttachment() {
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), host, DiskAttachment.DRIVE, false));
+        assertThat(cmd).containsExactly(
+                "qemu-system-x86_64", "-name", "vm1", "-uuid", UUID, "-machine", "pc,accel=tcg",
+                "-m", "128", "-smp", "2", "-nodefaults", "-display", "none", "-no-user-config",
+                "-drive", "file=/srv/a/images/odd,,name.qcow2,format=qcow2,if=none,id=drive-vda",
+                "-device", "virtio-blk-pci,drive=drive-vda,id=virtio-disk0",
+                "-drive", "file=/srv/a/images/vdb.raw,format=raw,if=none,id=drive-vdb,readonly=on",
+                "-device", "virtio-blk-pci,drive=drive-vdb,id=virtio-disk1",
+                "-qmp", "unix:/srv/a/state/vm1/qmp.sock,server=on,wait=off",
+                "-qmp", "unix:/srv/a/state/vm1/qmp-tools.sock,server=on,wait=off",
+                "-daemonize", "-pidfile", "/srv/a/state/vm1/qemu.pid");
+    }
+
+    @Test
+    void blockdevAttachmentForAnIncomingDestination() throws Exception {
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), host, DiskAttachment.BLOCKDEV, true));
+
+        assertThat(cmd).doesNotContain("-drive");
+        assertThat(cmd.subList(cmd.size() - 3, cmd.size())).containsExactly("-incoming", "defer", "-S");
+        List<String> blockdevs = valuesOf(cmd, "-blockdev");
+        assertThat(blockdevs).hasSize(4);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode vdaFile = json.readTree(blockdevs.get(0));
+        assertThat(vdaFile.get("driver").asText()).isEqualTo("file");
+        assertThat(vdaFile.get("filename").asText()).isEqualTo("/srv/a/images/odd,name.qcow2"); // JSON: no escaping
+        assertThat(vdaFile.get("node-name").asText()).isEqualTo("drive-vda-storage");
+        assertThat(vdaFile.has("read-only")).isFalse();
+        JsonNode vdaFormat = json.readTree(blockdevs.get(1));
+        assertThat(vdaFormat.get("driver").asText()).isEqualTo("qcow2");
+        assertThat(vdaFormat.get("file").asText()).isEqualTo("drive-vda-storage");
+        assertThat(vdaFormat.get("node-name").asText()).isEqualTo("drive-vda");
+        JsonNode vdbFile = json.readTree(blockdevs.get(2));
+        assertThat(vdbFile.get("read-only").asBoolean()).isTrue();
+        assertThat(json.readTree(blockdevs.get(3)).get("node-name").asText()).isEqualTo("drive-vdb");
+        // the same device ids as a DRIVE source, so that migration matches the devices
+        assertThat(valuesOf(cmd, "-device")).containsExactly(
+                "virtio-blk-pci,drive=drive-vda,id=virtio-disk0", "virtio-blk-pci,drive=drive-vdb,id=virtio-disk1");
+    }
+
+    @Test
+    void commasInTheStateFolderAreEscapedToo() {
+        Host odd = new Host("host-a", InetAddress.getLoopbackAddress(), Path.of("/srv/a,b"), Path.of("/srv/i"));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), odd, DiskAttachment.DRIVE, false));
+        assertThat(valuesOf(cmd, "-qmp")).containsExactly(
+                "unix:/srv/a,,b/vm1/qmp.sock,server=on,wait=off", "unix:/srv/a,,b/vm1/qmp-tools.sock,server=on,wait=off");
+        assertThat(valuesOf(cmd, "-pidfile")).containsExactly("/srv/a,b/vm1/qemu.pid");
+    }
+
+    @Test
+    void refusesSocketPathsUnixCannotHold() {
+        Host deep = new Host("host-a", InetAddress.getLoopbackAddress(),
+                Path.of("/tmp/" + String.join("", Collections.nCopies(100, "x"))), Path.of("/srv/i"));
+        assertThatThrownBy(() -> launcher.commandLine(new LaunchRequest(domain(), deep, DiskAttachment.DRIVE, false)))
+                .isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining("more than the 107");
+    }
+
+    private static List<String> valuesOf(List<String> cmd, String option) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < cmd.size() - 1; i++) {
+            if (cmd.get(i).equals(option)) {
+                values.add(cmd.get(i + 1));
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,169 @@
+package io.nbdflow.host;
+
+import static io.nbdflow.testsupport.TestImages.MiB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.testsupport.QemuReaper;
+import io.nbdflow.testsupport.TestImages;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Launching, finding and stopping real QEMUs (TCG, no guest OS). */
+class QemuLauncherTest {
+
+    @TempDir
+    Path dir;
+
+    private QmpConnectionPool pool;
+    private QemuProcesses processes;
+    private QemuLauncher launcher;
+    private Host host;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pool = new QmpConnectionPool(Duration.ofSeconds(10));
+        processes = new QemuProcesses(pool);
+        launcher = new QemuLauncher("qemu-system-x86_64", pool, processes);
+        host = new Host("host-a", InetAddress.getByName("127.0.0.1"), dir.resolve("state"), dir.resolve("images"));
+        Files.createDirectories(host.stateDir());
+        Files.createDirectories(host.storageDir().resolve("with,comma"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            QemuReaper.killAllBelow(dir);
+        } finally {
+            pool.close();
+        }
+    }
+
+    private DomainDefinition twoDisks(String name) {
+        Path vda = TestImages.create(host.storageDir(), "vda.qcow2", "qcow2", 16 * MiB);
+        Path vdb = TestImages.create(host.storageDir().resolve("with,comma"), "vdb.qcow2", "qcow2", 8 * MiB);
+        return new DomainDefinition(name, host.name(), 64, 1, UUID.randomUUID().toString(), List.of(
+                new DiskDefinition("vda", vda.toString(), "qcow2", false),
+                new DiskDefinition("vdb", vdb.toString(), "qcow2", false)));
+    }
+
+    @Test
+    void aDomainWithTwoDisksStartsIsFoundAndStops() throws Exception {
+        DomainDefinition d = twoDisks("two");
+        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+
+        assertThat(processes.isAlive(q.pid())).isTrue();
+        assertThat(q.dir()).isEqualTo(host.stateDir().resolve("two"));
+        assertThat(processes.find(host, "two")).contains(q);
+
+        QmpClient monitor = pool.get(q.qmpSocket());
+        assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("running");
+        JsonNode blocks = monitor.execute("query-block");
+        assertThat(blocks.findValuesAsText("device")).containsExactly("drive-vda", "drive-vdb");
+        assertThat(blocks.get(0).get("qdev").asText()).isEqualTo("/machine/peripheral/virtio-disk0/virtio-backend");
+        assertThat(blocks.get(1).get("inserted").get("file").asText()).contains("with,comma/vdb.qcow2");
+        assertThat(monitor.execute("query-name").get("name").asText()).isEqualTo("two");
+        assertThat(monitor.execute("query-uuid").get("UUID").asText()).isEqualTo(d.uuid());
+
+        // the second monitor is free for tools while the pool holds the first one
+        try (QmpClient tools = QmpClient.connect(q.toolsSocket(), Duration.ofSeconds(5))) {
+            assertThat(tools.execute("query-status").get("status").asText()).isEqualTo("running");
+        }
+        assertThat(monitor.isOpen()).isTrue();
+
+        processes.stop(q, Duration.ofSeconds(10));
+
+        assertThat(processes.isAlive(q.pid())).isFalse();
+        assertGoneFromProc(q.pid());
+        assertThat(q.qmpSocket()).doesNotExist();
+        assertThat(q.dir()).doesNotExist();
+        assertThat(processes.find(host, "two")).isEmpty();
+        // idempotent
+        processes.stop(q, Duration.ofSeconds(10));
+    }
+
+    @Test
+    void anIncomingDestinationWithBlockdevNodesWaits() throws Exception {
+        DomainDefinition d = twoDisks("dst");
+        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.BLOCKDEV, true));
+
+        QmpClient monitor = pool.get(q.qmpSocket());
+        assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("inmigrate");
+        JsonNode nodes = monitor.execute("query-named-block-nodes");
+        assertThat(nodes.findValuesAsText("node-name"))
+                .contains("drive-vda", "drive-vda-storage", "drive-vdb", "drive-vdb-storage");
+        JsonNode blocks = monitor.execute("query-block");
+        assertThat(blocks.findValuesAsText("qdev")).containsExactly(
+                "/machine/peripheral/virtio-disk0/virtio-backend", "/machine/peripheral/virtio-disk1/virtio-backend");
+
+        processes.stop(q, Duration.ofSeconds(10));
+        assertThat(q.dir()).doesNotExist();
+    }
+
+    @Test
+    void aSecondLaunchIsRefusedWhileTheFirstLives() {
+        DomainDefinition d = twoDisks("once");
+        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false)))
+                .isInstanceOf(QemuAlreadyRunningException.class)
+                .hasMessageContaining("pid " + q.pid());
+        assertThat(processes.find(host, "once")).contains(q);
+    }
+
+    @Test
+    void aFailedStartCarriesQemusOutputAndLeavesNothing() {
+        DomainDefinition d = new DomainDefinition("broken", host.name(), 64, 1, UUID.randomUUID().toString(),
+                List.of(new DiskDefinition("vda", dir.resolve("missing.qcow2").toString(), "qcow2", false)));
+
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false)))
+                .isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining("domain 'broken'")
+                .hasMessageContaining("missing.qcow2"); // from QEMU's own error message
+        assertThat(host.stateDir().resolve("broken")).doesNotExist();
+    }
+
+    @Test
+    void aKilledQemuIsNoLongerFoundAndCanBeStartedAgain() throws Exception {
+        DomainDefinition d = twoDisks("crash");
+        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+
+        processes.kill(q);
+
+        assertThat(processes.isAlive(q.pid())).isFalse();
+        assertThat(q.pidFile()).exists(); // as a crash leaves it
+        assertThat(processes.find(host, "crash")).isEmpty();
+
+        QemuInstance again = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+        assertThat(again.pid()).isNotEqualTo(q.pid());
+        assertThat(pool.get(again.qmpSocket()).execute("query-status").get("status").asText()).isEqualTo("running");
+        processes.stop(again, Duration.ofSeconds(10));
+        processes.stop(q, Duration.ofSeconds(10)); // the dead one: nothing left to do
+    }
+
+    /** A daemonized QEMU is reaped by PID 1 a little after it died (recipe gotcha 10). */
+    private static void assertGoneFromProc(long pid) throws InterruptedException {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (Files.exists(proc) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(proc).doesNotExist();
+    }
+}
