@@ -1,0 +1,170 @@
+package io.nbdflow.demo;
+
+import io.nbdflow.domain.DefineRequest;
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainService;
+import io.nbdflow.domain.DomainState;
+import io.nbdflow.host.ExternalCommand;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.Hosts;
+import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.process.MigrationController;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./nbdflow demo}: a VM with two disks on host-a, migrated with its storage to host-b through
+ * the same API a user calls, with a progress bar per disk and for RAM. Exits 0 only if it migrated.
+ */
+@Component
+@ConditionalOnProperty(name = "demo.run", havingValue = "true")
+public class DemoRunner implements ApplicationRunner {
+    static final String DOMAIN = "demo";
+    private static final long MIB = 1L << 20;
+    private final DomainService domains;
+    private final MigrationController migrations;
+    private final Hosts hosts;
+    private final NbdflowProperties properties;
+    private final ConfigurableApplicationContext context;
+    private final Environment env;
+
+    public DemoRunner(DomainService domains, MigrationController migrations, Hosts hosts, NbdflowProperties properties,
+                      ConfigurableApplicationContext context, Environment env) {
+        this.domains = domains;
+        this.migrations = migrations;
+        this.hosts = hosts;
+        this.properties = properties;
+        this.context = context;
+        this.env = env;
+    }
+
+    @Override
+    public void run(ApplicationArguments args) throws Exception {
+        int code = 1;
+        try {
+            code = demo() ? 0 : 1;
+        } catch (Exception e) {
+            System.out.println("demo failed: " + e.getMessage());
+        }
+        int exit = code;
+        System.exit(SpringApplication.exit(context, () -> exit));
+    }
+
+    private boolean demo() throws Exception {
+        Host a = hosts.get("host-a");
+        Host b = hosts.get("host-b");
+        resetPreviousDemo(a, b);
+        Path vda = image(a, "demo-src-vda.qcow2", 512 * MIB, 0x11, 96 * MIB);
+        Path vdb = image(a, "demo-src-vdb.qcow2", 128 * MIB, 0x22, 32 * MIB);
+        domains.define(DOMAIN, new DefineRequest(a.name(), 128, 1, List.of(
+                new DiskDefinition("vda", vda.toString(), "qcow2", false),
+                new DiskDefinition("vdb", vdb.toString(), "qcow2", false))));
+        domains.start(DOMAIN);
+        System.out.printf("demo VM '%s' runs on %s with vda (512 MiB, 96 MiB written) and vdb (128 MiB, 32 MiB written)%n",
+                DOMAIN, a.name());
+
+        String id = migrations.migrate(DOMAIN, new MigrationController.MigrateRequest(b.name(), "all", null, false,
+                64L, false)).get("processInstanceId");
+        System.out.println("migrating to " + b.name() + " (mirror and migration limited to 64 MiB/s so you can watch)");
+        Map<String, Object> status = follow(id);
+
+        String outcome = String.valueOf(status.get("outcome"));
+        System.out.println();
+        System.out.println("outcome:      " + outcome);
+        if (!"migrated".equals(outcome)) {
+            System.out.println("reason:       " + status.get("failureReason"));
+        } else {
+            System.out.printf("total time:   %d ms%ndowntime:     %d ms%nbytes copied: %d MiB%n",
+                    status.get("totalTimeMs"), status.get("downtimeMs"), ((Number) status.get("bytesMirrored")).longValue() / MIB);
+            System.out.println("domain:       " + DOMAIN + " now on " + domains.get(DOMAIN).host() + ", disks in "
+                    + b.storageDir());
+        }
+        domains.stop(DOMAIN); // leave no QEMU behind; the instance stays in the database for Cockpit
+        System.out.println("See it in Cockpit: ./nbdflow serve, then http://localhost:"
+                + env.getProperty("server.port", "8080") + "/camunda/app/cockpit/default/#/process-instance/" + id
+                + "/history (login demo / demo)");
+        return "migrated".equals(outcome);
+    }
+
+    /** Prints one line per disk and one for RAM, redrawn until the migration ends. */
+    private Map<String, Object> follow(String id) throws InterruptedException {
+        int lines = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (true) {
+            Map<String, Object> s = migrations.status(id);
+            StringBuilder out = new StringBuilder();
+            if (lines > 0) {
+                out.append("\033[").append(lines).append("A"); // back to the top of our block
+            }
+            out.append(String.format("\033[2Kphase: %s%n", s.get("phase")));
+            int n = 1;
+            for (Object o : (List<?>) s.get("disks")) {
+                Map<?, ?> d = (Map<?, ?>) o;
+                long copied = ((Number) d.get("bytesCopied")).longValue();
+                long total = ((Number) d.get("bytesTotal")).longValue();
+                out.append(String.format("\033[2K  %-4s %s %5d / %5d MiB%s%n", d.get("target"), bar(copied, total),
+                        copied / MIB, total / MIB, Boolean.TRUE.equals(d.get("ready")) ? "  in sync" : ""));
+                n++;
+            }
+            Map<?, ?> ram = (Map<?, ?>) s.get("ram");
+            long sent = ram == null ? 0 : ((Number) ram.get("transferred")).longValue();
+            long left = ram == null ? 0 : ((Number) ram.get("remaining")).longValue();
+            out.append(String.format("\033[2K  RAM  %s %5d MiB sent%s%n", bar(sent, sent + left), sent / MIB,
+                    ram == null ? "" : "  " + ram.get("status")));
+            n++;
+            System.out.print(out);
+            lines = n;
+            if ("ended".equals(s.get("phase")) || System.nanoTime() > deadline) {
+                return s;
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    private static String bar(long done, long total) {
+        int width = 30;
+        int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);
+        return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
+    }
+
+    private Path image(Host host, String name, long size, int pattern, long written) {
+        Path file = host.storageDir().resolve(name);
+        check(ExternalCommand.run(List.of(properties.qemuImgBinary(), "create", "-q", "-f", "qcow2", file.toString(),
+                Long.toString(size)), Duration.ofSeconds(30)));
+        check(ExternalCommand.run(List.of(properties.qemuIoBinary(), "-f", "qcow2", "-c",
+                String.format("write -P 0x%x 0 %d", pattern, written), file.toString()), Duration.ofSeconds(60)));
+        return file;
+    }
+
+    private static void check(ExternalCommand.Result r) {
+        if (!r.ok()) {
+            throw new IllegalStateException(r.stderr().strip());
+        }
+    }
+
+    /** A second demo run starts over: stops the last demo VM and removes the files only the demo made. */
+    private void resetPreviousDemo(Host a, Host b) throws Exception {
+        try {
+            if (domains.get(DOMAIN).state() != DomainState.SHUTOFF) {
+                domains.stop(DOMAIN);
+            }
+        } catch (RuntimeException notDefinedYet) {
+            // first run
+        }
+        for (Path f : List.of(a.storageDir().resolve("demo-src-vda.qcow2"), a.storageDir().resolve("demo-src-vdb.qcow2"),
+                b.storageDir().resolve("demo-vda.qcow2"), b.storageDir().resolve("demo-vdb.qcow2"))) {
+            Files.deleteIfExists(f);
+        }
+    }
+}
