@@ -16,7 +16,7 @@ OUT=${2:-$ROOT/docs/storage-migration.png}
 SCALE=${SCALE:-1}
 CHROMIUM=${CHROMIUM:-chromium}
 
-fail() { echo "render.sh: $*" >&2; exit 1; }
+fail() { printf 'render.sh: %s\n' "$*" >&2; exit 1; }
 
 [ -f "$BPMN" ] || fail "no such BPMN file: $BPMN"
 command -v node >/dev/null || fail "node not found"
@@ -55,9 +55,12 @@ chromium_run() {
 chromium_run --window-size=1600,1000 --dump-dom "file://$PAGE" >"$TMP/dom.html" \
   || { cat "$TMP/chromium.log" >&2; fail "chromium failed (pass 1)"; }
 # The page reports "OK width height warnings=N" and one line per warning,
-# or "ERROR message"; undo the HTML escaping of the dumped DOM.
-RESULT=$(sed -n '/<pre id="result">/,/<\/pre>/p' "$TMP/dom.html" \
-  | sed 's/.*<pre id="result">//; s/<\/pre>.*//; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g')
+# or "ERROR message".
+RESULT=$(node -e '
+  const dom = require("fs").readFileSync(process.argv[1], "utf8");
+  const m = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
+  console.log(m ? m[1].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : "");
+  ' "$TMP/dom.html")
 case "$RESULT" in
   OK\ *\ *\ warnings=0) ;;
   OK\ *) fail "bpmn-js could not import everything:
@@ -88,4 +91,4 @@ SIZE=$(node -e '
   if (size !== Math.round(w * scale) + "x" + Math.round(h * scale)) process.exit(1);
   ' "$OUT" "$WIDTH" "$HEIGHT" "$SCALE") \
   || fail "$OUT: unexpected image ($SIZE) for ${WIDTH}x${HEIGHT} at scale $SCALE"
-echo "$OUT: ${SIZE} px (diagram ${WIDTH}x${HEIGHT} units, scale $SCALE)"
+printf '%s\n' "$OUT: ${SIZE} px (diagram ${WIDTH}x${HEIGHT} units, scale $SCALE)"

@@ -9,8 +9,8 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.host.NbdflowProperties;
 import io.nbdflow.process.MigrationController;
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,7 +29,7 @@ import java.util.Map;
  */
 @Component
 @ConditionalOnProperty(name = "demo.run", havingValue = "true")
-public class DemoRunner implements ApplicationRunner {
+public class DemoRunner {
     static final String DOMAIN = "demo";
     private static final long MIB = 1L << 20;
     private final DomainService domains;
@@ -49,8 +49,14 @@ public class DemoRunner implements ApplicationRunner {
         this.env = env;
     }
 
-    @Override
-    public void run(ApplicationArguments args) throws Exception {
+    /** After start-up is complete: the job executor only starts with the ready event. */
+    @EventListener(ApplicationReadyEvent.class)
+    public void start() {
+        Thread t = new Thread(this::run, "demo");
+        t.start();
+    }
+
+    private void run() {
         int code = 1;
         try {
             code = demo() ? 0 : 1;
