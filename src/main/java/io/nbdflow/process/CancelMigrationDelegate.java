@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClosedException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
@@ -18,8 +19,12 @@ public class CancelMigrationDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution x) throws Exception {
-        if (r.source(x).isPresent()) {
-            SourceSide.cancelMigration(r.sourceMonitor(x), Duration.ofSeconds(30));
+        try {
+            if (r.source(x).isPresent()) {
+                SourceSide.cancelMigration(r.sourceMonitor(x), Duration.ofSeconds(30));
+            }
+        } catch (QemuGoneException | QmpClosedException gone) {
+            // the source died meanwhile: nothing of ours runs there any more
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClosedException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
@@ -22,9 +23,13 @@ public class CancelMirrorDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution x) throws Exception {
-        if (r.source(x).isEmpty()) {
-            return; // the source died: its jobs died with it
+        try {
+            if (r.source(x).isEmpty()) {
+                return; // the source died: its jobs died with it
+            }
+            SourceSide.cancelMirrors(r.sourceMonitor(x), null, Duration.ofSeconds(30));
+        } catch (QemuGoneException | QmpClosedException gone) {
+            // the source died meanwhile: nothing of ours runs there any more
         }
-        SourceSide.cancelMirrors(r.sourceMonitor(x), null, Duration.ofSeconds(30));
     }
 }

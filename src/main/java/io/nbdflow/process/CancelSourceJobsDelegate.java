@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClosedException;
 import io.nbdflow.qmp.QmpClient;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -24,12 +25,16 @@ public class CancelSourceJobsDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution x) throws Exception {
-        if (Vars.string(x, Vars.SOURCE_HOST) == null || r.source(x).isEmpty()) {
-            return; // refused before the source was known, or the source died: nothing runs there
+        try {
+            if (Vars.string(x, Vars.SOURCE_HOST) == null || r.source(x).isEmpty()) {
+                return; // refused before the source was known, or the source died: nothing runs there
+            }
+            QmpClient qmp = r.sourceMonitor(x);
+            SourceSide.cancelMigration(qmp, Duration.ofSeconds(30));
+            SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30));
+            SourceSide.resumeIfPaused(qmp);
+        } catch (QemuGoneException | QmpClosedException gone) {
+            // the source died meanwhile: nothing of ours runs there any more
         }
-        QmpClient qmp = r.sourceMonitor(x);
-        SourceSide.cancelMigration(qmp, Duration.ofSeconds(30));
-        SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30));
-        SourceSide.resumeIfPaused(qmp);
     }
 }

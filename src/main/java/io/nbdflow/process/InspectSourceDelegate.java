@@ -62,6 +62,11 @@ public class InspectSourceDelegate extends MigrationStep {
             }
             x.setVariable(flag, Boolean.TRUE.equals(v)); // defaults written down, for the gateways and Cockpit
         }
+        if (copyStorage == CopyStorage.INC) {
+            // the top layer alone is only safe over a backing chain the destination verifiably has;
+            // until that check and the overlay creation exist, refuse rather than lose data
+            throw refused("copyStorage: 'inc' is not supported yet; use 'all'");
+        }
         long bandwidth = Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0);
         x.setVariable(Vars.BANDWIDTH_MIBPS, bandwidth);
         if (bandwidth < 0) {

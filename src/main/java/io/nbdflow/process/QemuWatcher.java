@@ -98,8 +98,6 @@ public class QemuWatcher implements DisposableBean {
             try {
                 Optional<Verdict> verdict = verdict(w);
                 if (verdict.isPresent() && correlate(w, verdict.get())) {
-                    log.info("migration {}: {} {}", w.processInstanceId, verdict.get().message(),
-                            verdict.get().failure() == null ? "" : verdict.get().failure());
                     w.done = true;
                     unwatch(w.executionId);
                 }
@@ -172,6 +170,7 @@ public class QemuWatcher implements DisposableBean {
                 correlation.setVariable(Vars.WATCH_FAILURE, v.failure());
             }
             correlation.correlateWithResult();
+            log.info("migration {}: {} {}", w.processInstanceId, v.message(), v.failure() == null ? "" : v.failure());
             return true;
         } catch (MismatchingMessageCorrelationException | OptimisticLockingException e) {
             // not (or no longer) waiting there: stop if the wait is gone, else try again next round

@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.migration.DestinationSide;
+import io.nbdflow.qmp.QmpClosedException;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -20,7 +21,7 @@ public class StopNbdServerDelegate implements JavaDelegate {
         if (r.destination(x).isPresent()) {
             try {
                 DestinationSide.stopNbdServer(r.destinationMonitor(x));
-            } catch (QemuGoneException ignored) {
+            } catch (QemuGoneException | QmpClosedException ignored) {
                 // died meanwhile: its server is gone with it
             }
         }
