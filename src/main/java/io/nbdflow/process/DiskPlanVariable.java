@@ -3,6 +3,7 @@ package io.nbdflow.process;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.domain.DiskDefinition;
 import org.camunda.bpm.engine.delegate.VariableScope;
 
 import java.nio.file.Path;
@@ -26,6 +27,12 @@ public final class DiskPlanVariable {
 
     public static List<PlannedDisk> toCopy(VariableScope scope) {
         return read(scope).stream().filter(PlannedDisk::copy).toList();
+    }
+
+    /** The domain's disks as they are on the destination: copies at their new paths, shared disks unchanged. */
+    public static List<DiskDefinition> destinationDisks(VariableScope scope) {
+        return read(scope).stream()
+                .map(d -> new DiskDefinition(d.target(), d.destinationFile(), d.format(), d.readonly())).toList();
     }
 
     public static List<Path> createdFiles(VariableScope scope) {

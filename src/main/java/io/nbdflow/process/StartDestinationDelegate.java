@@ -1,6 +1,5 @@
 package io.nbdflow.process;
 
-import io.nbdflow.domain.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.LaunchRequest;
@@ -36,7 +35,6 @@ public class StartDestinationDelegate extends MigrationStep {
         DomainDefinition source = r.domains.find(Vars.string(x, Vars.DOMAIN)).orElseThrow(
                 () -> new IllegalStateException("domain " + Vars.string(x, Vars.DOMAIN) + " vanished"));
         return new DomainDefinition(source.name(), Vars.string(x, Vars.DESTINATION_HOST), source.memoryMiB(),
-                source.vcpus(), source.uuid(), DiskPlanVariable.read(x).stream()
-                .map(d -> new DiskDefinition(d.target(), d.destinationFile(), d.format(), d.readonly())).toList());
+                source.vcpus(), source.uuid(), DiskPlanVariable.destinationDisks(x));
     }
 }

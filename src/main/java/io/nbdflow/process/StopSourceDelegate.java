@@ -1,6 +1,5 @@
 package io.nbdflow.process;
 
-import io.nbdflow.domain.DiskDefinition;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
@@ -21,8 +20,7 @@ public class StopSourceDelegate implements JavaDelegate {
     public void execute(DelegateExecution x) {
         String domain = Vars.string(x, Vars.DOMAIN);
         r.source(x).ifPresent(q -> r.processes.stop(q, r.tuning.qemuStopTimeout()));
-        r.domains.moveTo(domain, Vars.string(x, Vars.DESTINATION_HOST), DiskPlanVariable.read(x).stream()
-                .map(d -> new DiskDefinition(d.target(), d.destinationFile(), d.format(), d.readonly())).toList());
+        r.domains.moveTo(domain, Vars.string(x, Vars.DESTINATION_HOST), DiskPlanVariable.destinationDisks(x));
         r.releaseBookkeeping(x.getProcessInstanceId(), domain);
         x.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
         x.setVariable(Vars.TOTAL_TIME_MS, System.currentTimeMillis() - Vars.longValue(x, Vars.STARTED_AT, 0));
