@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** What {@code query-migrate} says; figures are absent (0) before QEMU reports them. */
 public record MigrationStatus(String status, long transferred, long remaining, long total,
-                              long downtimeMs, long totalTimeMs, String errorDesc) {
+                              long downtimeMs, long totalTimeMs, String errorDesc, long diskTransferred) {
 
     static MigrationStatus from(JsonNode r) {
         JsonNode ram = r.path("ram");
         return new MigrationStatus(r.path("status").asText("none"),
                 ram.path("transferred").asLong(), ram.path("remaining").asLong(), ram.path("total").asLong(),
                 r.path("downtime").asLong(), r.path("total-time").asLong(),
-                r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null);
+                r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null,
+                r.path("disk").path("transferred").asLong());
     }
 
     public boolean isActive() {

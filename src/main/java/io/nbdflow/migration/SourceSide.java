@@ -38,6 +38,17 @@ public final class SourceSide {
         return qmp.execute("query-status").path("status").asText();
     }
 
+    /** Names of the {@code -drive} block backends (empty for disks attached as bare -blockdev nodes). */
+    public static Set<String> driveBackendNames(QmpClient qmp) throws QmpException {
+        Set<String> names = new TreeSet<>();
+        for (JsonNode b : qmp.execute("query-block")) {
+            if (!b.path("device").asText().isEmpty()) {
+                names.add(b.path("device").asText());
+            }
+        }
+        return names;
+    }
+
     public static List<BlockJob> blockJobs(QmpClient qmp) throws QmpException {
         List<BlockJob> jobs = new ArrayList<>();
         for (JsonNode j : qmp.execute("query-block-jobs")) {
@@ -56,6 +67,9 @@ public final class SourceSide {
      */
     public static void startMirror(QmpClient qmp, String target, String nbdHost, int nbdPort,
                                    boolean topOnly, long speedBytesPerSecond) throws QmpException {
+        if (mirrorJobs(qmp).stream().anyMatch(j -> j.id().equals(MirrorJobs.jobId(target)))) {
+            return; // already started (a retried step): one mirror per disk
+        }
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", "drive-" + target);
@@ -202,21 +216,23 @@ public final class SourceSide {
     public static void cancelMigration(QmpClient qmp, Duration timeout) throws QmpException, InterruptedException {
         MigrationStatus s = queryMigrate(qmp);
         if (s.isActive()) {
+            // also releases a migration held at pre-switchover (seen on QEMU 7.2: it ends
+            // "cancelled" and the source runs again); never migrate-continue here
             qmp.execute("migrate_cancel");
-            if (s.status().equals("pre-switchover")) {
-                // a migration held at pre-switchover only leaves that state when told to go on
-                try {
-                    qmp.execute("migrate-continue", Map.of("state", "pre-switchover"));
-                } catch (QmpCommandException ignored) {
-                    // already cancelled
-                }
-            }
             awaitMigrationEnd(qmp, timeout);
         }
         resumeIfPaused(qmp);
     }
 
+    /**
+     * Lets a paused source guest run again, unless its migration completed: then the destination
+     * owns the disks and a second running copy of the guest would corrupt them.
+     */
     public static void resumeIfPaused(QmpClient qmp) throws QmpException {
+        if (queryMigrate(qmp).status().equals("completed")) {
+            throw new MigrationStepException("the migration already completed: the guest runs on the destination; "
+                    + "refusing to resume the source");
+        }
         String status = status(qmp);
         if (status.equals("paused") || status.equals("postmigrate") || status.equals("finish-migrate")) {
             qmp.execute("cont");

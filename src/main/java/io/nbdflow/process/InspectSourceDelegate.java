@@ -97,17 +97,12 @@ public class InspectSourceDelegate extends MigrationStep {
         Set<String> sourceCommands = probe.sourceCommands(qmp);
         Set<String> destinationCommands = probe.destinationCommands(destination);
         boolean tunnelled = Vars.flag(x, Vars.TUNNELLED);
-        boolean nbd = !tunnelled && NbdCapability.canMirrorToNbd(sourceCommands)
-                && NbdCapability.canServeNbd(destinationCommands);
-        if (!nbd) {
-            String why = tunnelled ? "tunnelled migration was requested"
-                    : !NbdCapability.canMirrorToNbd(sourceCommands)
-                    ? "the source QEMU lacks " + NbdCapability.missingToMirrorToNbd(sourceCommands)
-                    : "the destination QEMU lacks " + NbdCapability.missingToServeNbd(destinationCommands);
-            throw refused("NBD storage migration is not possible (" + why
-                    + ") and the legacy block migration is not available in this version");
-        }
-
+        boolean sourceNbd = !tunnelled && NbdCapability.canMirrorToNbd(sourceCommands);
+        boolean nbd = sourceNbd && NbdCapability.canServeNbd(destinationCommands);
+        String whyNot = tunnelled ? "tunnelled migration was requested"
+                : !NbdCapability.canMirrorToNbd(sourceCommands)
+                ? "the source QEMU lacks " + NbdCapability.missingToMirrorToNbd(sourceCommands)
+                : "the destination QEMU lacks " + NbdCapability.missingToServeNbd(destinationCommands);
         List<SourceDisk> sourceDisks = new ArrayList<>();
         for (DiskDefinition d : domain.disks()) {
             long size = r.storage.info(Path.of(d.file())).virtualSize();
@@ -118,6 +113,9 @@ public class InspectSourceDelegate extends MigrationStep {
             plan = DiskPlan.of(name, sourceDisks, Vars.string(x, Vars.MIGRATE_DISKS));
         } catch (DiskPlanException e) {
             throw refused(e.getMessage());
+        }
+        if (!nbd) {
+            requireLegacyPossible(qmp, domain, plan, whyNot);
         }
         if (plan.toCopy().isEmpty()) {
             throw refused("migrateDisks: nothing to copy: domain '" + name + "' has no writable disk selected");
@@ -134,7 +132,9 @@ public class InspectSourceDelegate extends MigrationStep {
             bytesToCopy += copy ? d.virtualSize() : 0;
         }
         try {
-            x.setVariable(Vars.NBD_PORT, r.ports.reserve(destination.address(), migrationId));
+            if (nbd) {
+                x.setVariable(Vars.NBD_PORT, r.ports.reserve(destination.address(), migrationId));
+            }
             x.setVariable(Vars.MIGRATION_PORT, r.ports.reserve(destination.address(), migrationId));
         } catch (PortsExhaustedException e) {
             throw refused(e.getMessage());
@@ -143,12 +143,34 @@ public class InspectSourceDelegate extends MigrationStep {
         DiskPlanVariable.write(x, planned);
         x.setVariable(Vars.DISKS_TO_COPY, plan.toCopy().stream().map(SourceDisk::target)
                 .collect(Collectors.joining(",")));
-        x.setVariable(Vars.STORAGE_TRANSPORT, "nbd");
+        x.setVariable(Vars.STORAGE_TRANSPORT, nbd ? Vars.TRANSPORT_NBD : Vars.TRANSPORT_LEGACY);
         x.setVariable(Vars.COPY_STORAGE, copyStorage.value());
         x.setVariable(Vars.CONVERGENCE_TIMEOUT, "PT" + convergenceSeconds(bytesToCopy) + "S");
+        // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         x.setVariable(Vars.COOKIE_BEGIN, CookieXml.write(new MigrationCookie(name, domain.uuid(), source.name(),
-                new MigrationCookie.Nbd(null, plan.toCopy().stream()
+                !sourceNbd ? null : new MigrationCookie.Nbd(null, plan.toCopy().stream()
                         .map(d -> new MigrationCookie.NbdDisk(d.target(), d.virtualSize())).toList()))));
+    }
+
+    /**
+     * QEMU's block migration matches disks by the name of their {@code -drive} backend and copies
+     * every writable one: a disk without such a name (a domain that arrived over NBD) would make
+     * the destination fail, and a selection of disks cannot be honoured.
+     */
+    private static void requireLegacyPossible(QmpClient qmp, DomainDefinition domain, DiskPlan plan, String whyNot)
+            throws io.nbdflow.qmp.QmpException {
+        Set<String> named = SourceSide.driveBackendNames(qmp);
+        List<String> unnamed = domain.disks().stream().map(DiskDefinition::target)
+                .filter(t -> !named.contains("drive-" + t)).toList();
+        if (!unnamed.isEmpty()) {
+            throw refused("NBD cannot be used (" + whyNot + ") and the legacy block migration cannot either: disk(s) "
+                    + unnamed + " have no named -drive backend (the domain arrived over NBD), which QEMU's block "
+                    + "migration needs to match disks on the destination");
+        }
+        if (plan.shared().stream().anyMatch(d -> !d.readonly())) {
+            throw refused("migrateDisks: NBD cannot be used (" + whyNot + ") and the legacy block migration copies "
+                    + "every writable disk; a selection of disks needs NBD on both sides");
+        }
     }
 
     /** Time allowed to reach steady state: proportional to the data, never below the configured minimum. */

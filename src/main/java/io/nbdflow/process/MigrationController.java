@@ -8,6 +8,7 @@ import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
@@ -37,11 +38,14 @@ public class MigrationController {
     private final RuntimeService runtime;
     private final HistoryService history;
     private final MigrationResources r;
+    private final IdentityService identity;
 
-    public MigrationController(RuntimeService runtime, HistoryService history, MigrationResources resources) {
+    public MigrationController(RuntimeService runtime, HistoryService history, MigrationResources resources,
+                               IdentityService identity) {
         this.runtime = runtime;
         this.history = history;
         this.r = resources;
+        this.identity = identity;
     }
 
     public record MigrateRequest(String destinationHost, String copyStorage, String migrateDisks, Boolean tunnelled,
@@ -67,6 +71,33 @@ public class MigrationController {
         if (value != null) {
             vars.put(name, value);
         }
+    }
+
+    /**
+     * Asks a migration to stop and roll back. Refused once the switchover has begun: from there the
+     * guest lives on the destination and nothing is rolled back.
+     */
+    @PostMapping("/api/migrations/{id}/abort")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    public Map<String, Object> abort(@PathVariable String id) {
+        if (history.createHistoricProcessInstanceQuery().processInstanceId(id).processDefinitionKey("storageMigration")
+                .count() == 0) {
+            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no migration " + id);
+        }
+        if (runtime.createProcessInstanceQuery().processInstanceId(id).count() == 0) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "migration " + id + " has already ended");
+        }
+        boolean pastSwitchover = List.of("Task_SwitchOver", "Gateway_Migrated", "Task_ResumeDestination",
+                "Task_StopSource").stream().anyMatch(activity -> history.createHistoricActivityInstanceQuery()
+                .processInstanceId(id).activityId(activity).count() > 0);
+        if (pastSwitchover) {
+            throw new ResponseStatusException(HttpStatus.CONFLICT, "migration " + id
+                    + " is past the switchover: the guest runs on the destination, nothing is rolled back");
+        }
+        var auth = identity.getCurrentAuthentication();
+        runtime.createMessageCorrelation("abortMigration").processInstanceId(id)
+                .setVariable("abortedBy", auth == null ? "an API user" : auth.getUserId()).correlateWithResult();
+        return Map.of("processInstanceId", id, "abortRequested", true);
     }
 
     @GetMapping("/api/migrations/{id}")

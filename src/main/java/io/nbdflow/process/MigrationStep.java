@@ -25,6 +25,10 @@ public abstract class MigrationStep implements JavaDelegate {
 
     @Override
     public final void execute(DelegateExecution execution) throws Exception {
+        if (Vars.flag(execution, Vars.ABORT_REQUESTED) && abortable(execution)) {
+            // an abort takes effect at the next step boundary, before this step touches anything
+            throw new BpmnError(FAILED, Vars.string(execution, Vars.ABORT_REASON));
+        }
         try {
             run(execution);
         } catch (BpmnError e) {
@@ -39,6 +43,11 @@ public abstract class MigrationStep implements JavaDelegate {
             // monitor lost or slow: the job retries; if QEMU itself is gone, the retry's lookup says so
             throw e;
         }
+    }
+
+    /** Whether an abort may still stop this step; the switchover overrides it once QEMU has switched. */
+    protected boolean abortable(DelegateExecution execution) throws Exception {
+        return true;
     }
 
     public static BpmnError refused(String reason) {

@@ -35,12 +35,12 @@ public class PrecreateDisksDelegate extends MigrationStep {
         } catch (CookieException e) {
             throw refused(e.getMessage());
         }
-        if (cookie.nbd() == null) {
-            throw refused("cookieBegin: the source offers no NBD disks");
-        }
-        Map<String, Long> sizes = cookie.nbd().disks().stream()
-                .collect(Collectors.toMap(MigrationCookie.NbdDisk::target, MigrationCookie.NbdDisk::size));
         List<PlannedDisk> disks = DiskPlanVariable.toCopy(x);
+        // NBD: the sizes the source announced in its cookie; legacy: the plan's (no <nbd> element)
+        Map<String, Long> sizes = cookie.nbd() != null
+                ? cookie.nbd().disks().stream()
+                        .collect(Collectors.toMap(MigrationCookie.NbdDisk::target, MigrationCookie.NbdDisk::size))
+                : disks.stream().collect(Collectors.toMap(PlannedDisk::target, PlannedDisk::size));
         for (PlannedDisk d : disks) {
             Path file = Path.of(d.destinationFile());
             if (!sizes.containsKey(d.target())) {

@@ -41,6 +41,10 @@ import java.util.concurrent.TimeUnit;
 public class QemuWatcher implements DisposableBean {
     public static final String WAIT_STEADY_STATE = "Task_WaitSteadyState";
     public static final String WAIT_SWITCHOVER_POINT = "Task_WaitSwitchoverPoint";
+    public static final String APPROVE_SWITCHOVER = "UserTask_ApproveSwitchover";
+    public static final String WAIT_BLOCK_MIGRATION = "Task_WaitBlockMigration";
+    private static final List<String> WAITS = List.of(WAIT_STEADY_STATE, APPROVE_SWITCHOVER, WAIT_SWITCHOVER_POINT,
+            WAIT_BLOCK_MIGRATION);
     private static final Set<String> EVENTS = Set.of("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR",
             "BLOCK_JOB_CANCELLED", "JOB_STATUS_CHANGE", "MIGRATION", "SHUTDOWN", "STOP", "RESUME");
     private static final Logger log = LoggerFactory.getLogger(QemuWatcher.class);
@@ -77,6 +81,16 @@ public class QemuWatcher implements DisposableBean {
         }
     }
 
+    /** An abort was recorded: the waits of that migration turn it into a rollback now. */
+    public void abortRequested(String processInstanceId, String reason) {
+        for (Watch w : watches.values()) {
+            if (w.processInstanceId.equals(processInstanceId)) {
+                w.abortReason = reason;
+                timer.execute(() -> check(w));
+            }
+        }
+    }
+
     public int activeWatches() {
         return watches.size();
     }
@@ -84,7 +98,7 @@ public class QemuWatcher implements DisposableBean {
     /** After a restart: the waits are in the database, the jobs still run in QEMU. */
     @EventListener(ApplicationReadyEvent.class)
     public void resumeWatches() {
-        for (String activity : List.of(WAIT_STEADY_STATE, WAIT_SWITCHOVER_POINT)) {
+        for (String activity : WAITS) {
             runtime.createExecutionQuery().activityId(activity).list()
                     .forEach(e -> watch(e.getProcessInstanceId(), e.getId(), activity));
         }
@@ -111,35 +125,65 @@ public class QemuWatcher implements DisposableBean {
         }
     }
 
-    private record Verdict(String message, String failure) {
+    private record Verdict(String message, String failure, Map<String, Object> variables) {
+        static Verdict done(String message) {
+            return new Verdict(message, null, Map.of());
+        }
+
+        static Verdict failed(String message, String failure) {
+            return new Verdict(message, failure, Map.of(Vars.WATCH_FAILURE, failure));
+        }
     }
 
     private Optional<Verdict> verdict(Watch w) throws QmpException {
-        String failMessage = w.activityId.equals(WAIT_STEADY_STATE) ? "mirrorFailed" : "migrationFailed";
+        boolean mirrorWait = w.activityId.equals(WAIT_STEADY_STATE) || w.activityId.equals(APPROVE_SWITCHOVER);
+        String failMessage = mirrorWait ? "mirrorFailed" : "migrationFailed";
+        if (w.abortReason != null) {
+            return Optional.of(Verdict.failed(failMessage, w.abortReason));
+        }
         Optional<QemuInstance> source = r.processes.find(w.host(Vars.SOURCE_HOST), w.domain());
         if (source.isEmpty()) {
-            return Optional.of(new Verdict(failMessage, "the source QEMU exited"));
+            return Optional.of(Verdict.failed(failMessage, "the source QEMU exited"));
         }
         long destinationPid = ((Number) w.vars.get(Vars.DESTINATION_PID)).longValue();
         if (!r.processes.isAlive(destinationPid)) {
-            return Optional.of(new Verdict(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
+            return Optional.of(Verdict.failed(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
         }
         QmpClient qmp = r.monitors.get(source.get().qmpSocket());
         w.listenTo(qmp);
-        Optional<String> mirrorProblem = mirrorProblem(w, SourceSide.mirrorJobs(qmp));
+        if (w.activityId.equals(WAIT_BLOCK_MIGRATION)) {
+            return blockMigrationVerdict(SourceSide.queryMigrate(qmp), failMessage);
+        }
+        List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
+        Optional<String> mirrorProblem = mirrorProblem(w, jobs);
         if (mirrorProblem.isPresent()) {
-            return Optional.of(new Verdict(failMessage, mirrorProblem.get()));
+            return Optional.of(Verdict.failed(failMessage, mirrorProblem.get()));
+        }
+        if (w.activityId.equals(APPROVE_SWITCHOVER)) {
+            return Optional.empty(); // a person decides; meanwhile only a failing mirror or an abort ends the wait
         }
         if (w.activityId.equals(WAIT_STEADY_STATE)) {
-            boolean allReady = SourceSide.mirrorJobs(qmp).stream().allMatch(BlockJob::ready);
-            return allReady ? Optional.of(new Verdict("mirrorsReady", null)) : Optional.empty();
+            return jobs.stream().allMatch(BlockJob::ready) ? Optional.of(Verdict.done("mirrorsReady")) : Optional.empty();
         }
         MigrationStatus s = SourceSide.queryMigrate(qmp);
         if (s.status().equals("pre-switchover")) {
-            return Optional.of(new Verdict("switchoverPoint", null));
+            return Optional.of(Verdict.done("switchoverPoint"));
         }
         if (s.hasFailed() || s.status().equals("none") || s.status().equals("completed")) {
-            return Optional.of(new Verdict(failMessage, "migration " + s.status()
+            return Optional.of(Verdict.failed(failMessage, "migration " + s.status()
+                    + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
+        }
+        return Optional.empty();
+    }
+
+    /** QEMU's block migration: done when QEMU says completed (the guest then waits on the destination). */
+    private static Optional<Verdict> blockMigrationVerdict(MigrationStatus s, String failMessage) {
+        if (s.status().equals("completed")) {
+            return Optional.of(new Verdict("blockMigrationDone", null, Map.of(Vars.DOWNTIME_MS, s.downtimeMs(),
+                    Vars.BYTES_MIRRORED, s.diskTransferred(), "ramMigrationTimeMs", s.totalTimeMs())));
+        }
+        if (s.hasFailed() || s.status().equals("none")) {
+            return Optional.of(Verdict.failed(failMessage, "block migration " + s.status()
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
         return Optional.empty();
@@ -165,11 +209,8 @@ public class QemuWatcher implements DisposableBean {
 
     private boolean correlate(Watch w, Verdict v) {
         try {
-            var correlation = runtime.createMessageCorrelation(v.message()).processInstanceId(w.processInstanceId);
-            if (v.failure() != null) {
-                correlation.setVariable(Vars.WATCH_FAILURE, v.failure());
-            }
-            correlation.correlateWithResult();
+            runtime.createMessageCorrelation(v.message()).processInstanceId(w.processInstanceId)
+                    .setVariables(v.variables()).correlateWithResult();
             log.info("migration {}: {} {}", w.processInstanceId, v.message(), v.failure() == null ? "" : v.failure());
             return true;
         } catch (MismatchingMessageCorrelationException | OptimisticLockingException e) {
@@ -193,6 +234,7 @@ public class QemuWatcher implements DisposableBean {
         final Map<String, String> jobErrors = new ConcurrentHashMap<>();
         volatile ScheduledFuture<?> periodic;
         volatile boolean done;
+        volatile String abortReason;
         int faults;
         private QmpClient listening;
         private AutoCloseable subscription;
@@ -202,6 +244,9 @@ public class QemuWatcher implements DisposableBean {
             this.executionId = executionId;
             this.activityId = activityId;
             this.vars = vars;
+            if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
+                abortReason = (String) vars.get(Vars.ABORT_REASON);
+            }
         }
 
         String domain() {

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Prepare: launches the destination QEMU with {@code -incoming defer -S}, its disks attached as
- * {@code -blockdev} nodes (a writable NBD export of a {@code -drive} disk is refused by QEMU 7.2).
+ * {@code -blockdev} nodes for NBD (a writable NBD export of a {@code -drive} disk is refused by
+ * QEMU 7.2), as named {@code -drive} backends for the legacy block migration.
  * Copied disks are the pre-created files, shared disks the source's own paths.
  */
 @Component("startDestinationDelegate")
@@ -26,7 +27,10 @@ public class StartDestinationDelegate extends MigrationStep {
     @Override
     protected void run(DelegateExecution x) {
         DomainDefinition domain = destinationDefinition(r, x);
-        QemuInstance q = launcher.launch(new LaunchRequest(domain, r.destinationHost(x), DiskAttachment.BLOCKDEV, true));
+        // NBD exports need -blockdev nodes; the legacy block migration matches -drive backend names
+        DiskAttachment attachment = Vars.TRANSPORT_LEGACY.equals(Vars.string(x, Vars.STORAGE_TRANSPORT))
+                ? DiskAttachment.DRIVE : DiskAttachment.BLOCKDEV;
+        QemuInstance q = launcher.launch(new LaunchRequest(domain, r.destinationHost(x), attachment, true));
         x.setVariable(Vars.DESTINATION_PID, q.pid());
     }
 

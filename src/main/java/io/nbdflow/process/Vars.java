@@ -33,6 +33,10 @@ public final class Vars {
     public static final String MIGRATION_PORT = "migrationPort";
     public static final String WATCH_FAILURE = "watchFailure";
     public static final String DISK = "disk";
+    public static final String ABORT_REQUESTED = "abortRequested";
+    public static final String ABORT_REASON = "abortReason";
+    public static final String TRANSPORT_NBD = "nbd";
+    public static final String TRANSPORT_LEGACY = "legacy";
 
     public static final String OUTCOME_MIGRATED = "migrated";
     public static final String OUTCOME_ROLLED_BACK = "rolled-back";

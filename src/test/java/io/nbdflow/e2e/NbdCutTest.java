@@ -19,11 +19,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,7 +91,7 @@ class NbdCutTest extends SpringQemuTest {
     }
 
     private void assertDestinationClean(String name, Map<String, Object> vars, Set<String> destinationBefore)
-            throws IOException {
+            throws Exception {
         assertThat(destinationStorage()).as("host-b storage as before").isEqualTo(destinationBefore);
         Path dir = hostB().domainDir(name);
         assertThat(dir).as("destination folder").doesNotExist();
@@ -99,9 +102,13 @@ class NbdCutTest extends SpringQemuTest {
                 .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(dir.toString()))
                         .orElse(false))
                 .map(ProcessHandle::pid).toList()).as("processes using " + dir).isEmpty();
-        for (int port = 49152; port <= 49215; port++) {
-            assertThat(Ports.isListening(hostB().address(), port)).as("port %d on host-b", port).isFalse();
+        for (String variable : List.of("nbdPort", "migrationPort")) {
+            if (vars.get(variable) instanceof Number port) {
+                assertThat(Ports.isListening(hostB().address(), port.intValue())).as(variable + " on host-b")
+                        .isFalse();
+            }
         }
+        assertThat(listeners("127.0.0.2", testRoot())).as("our listeners on host-b").isEmpty();
     }
 
     /** The same request again goes through; the source image holds the guest's write from before. */
@@ -114,7 +121,8 @@ class NbdCutTest extends SpringQemuTest {
         }
         awaitEnd(again, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(again);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get("outcome")).as("failureReason: %s; listeners on host-b: %s", vars.get("failureReason"),
+                listeners("127.0.0.2", null)).isEqualTo("migrated");
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
         assertThat(domain.path("state").asText()).isEqualTo("running");
@@ -209,5 +217,29 @@ class NbdCutTest extends SpringQemuTest {
         try (Stream<Path> files = Files.list(hostB().storageDir())) {
             return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
         }
+    }
+
+    /**
+     * The TCP listeners on address in the migration port range, as "port pid command line", from
+     * ss. Other test runs on this machine use the same range: only those whose command line names
+     * {@code below} are ours.
+     */
+    static List<String> listeners(String address, Path below) throws Exception {
+        Process ss = new ProcessBuilder(List.of("ss", "-Htlnp")).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes());
+        assertThat(ss.waitFor()).as("ss: " + out).isZero();
+        Pattern line = Pattern.compile(Pattern.quote(address) + ":(\\d+)\\s.*?pid=(\\d+)");
+        List<String> found = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            Matcher m = line.matcher(l);
+            if (m.find() && Integer.parseInt(m.group(1)) >= 49152 && Integer.parseInt(m.group(1)) <= 49215) {
+                String args = ProcessHandle.of(Long.parseLong(m.group(2))).flatMap(h -> h.info().arguments())
+                        .map(a -> String.join(" ", a)).orElse("?");
+                if (below == null || args.contains(below.toString())) {
+                    found.add(m.group(1) + " " + m.group(2) + " " + args);
+                }
+            }
+        }
+        return found;
     }
 }

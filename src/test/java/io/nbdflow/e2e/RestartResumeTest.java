@@ -132,10 +132,14 @@ class RestartResumeTest {
         assertThat(domain.path("state").asText()).isEqualTo("running");
         assertThat(QemuProcesses.isLiveQemu(sourcePid)).as("source QEMU gone").isFalse();
         assertThat(hostDir("a", name)).doesNotExist();
+        // other test runs on this machine share the port range: check this migration's ports and our QEMUs
         InetAddress hostB = InetAddress.getByName("127.0.0.2");
-        for (int port = 49152; port <= 49215; port++) {
-            assertThat(Ports.isListening(hostB, port)).as("port %d on host-b", port).isFalse();
+        for (String variable : List.of("nbdPort", "migrationPort")) {
+            assertThat(vars.get(variable)).as(variable).isInstanceOf(Number.class);
+            assertThat(Ports.isListening(hostB, ((Number) vars.get(variable)).intValue()))
+                    .as("%s on host-b; listeners: %s", variable, NbdCutTest.listeners("127.0.0.2", null)).isFalse();
         }
+        assertThat(NbdCutTest.listeners("127.0.0.2", root)).as("our listeners on host-b").isEmpty();
 
         assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);

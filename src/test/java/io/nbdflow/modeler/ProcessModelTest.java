@@ -35,7 +35,7 @@ class ProcessModelTest {
 
     /** The steps that change something on a host, each undone by a compensation handler. */
     static final Set<String> COMPENSATED_TASKS = Set.of("Task_PrecreateDisks", "Task_StartDestination",
-            "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration");
+            "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration", "Task_StartBlockMigration");
 
     private static final String MODELER_NS = "http://camunda.org/schema/modeler/1.0";
 

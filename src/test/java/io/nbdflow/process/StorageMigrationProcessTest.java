@@ -43,7 +43,8 @@ class StorageMigrationProcessTest {
     private static final String[] STEPS = {"inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
             "startNbdServer", "mirrorDisk", "startMigration", "switchOver", "resumeDestination", "stopSource",
             "removePrecreatedDisks", "stopDestination", "stopNbdServer", "cancelMirror", "cancelMigration",
-            "cancelSourceJobs"};
+            "cancelSourceJobs", "startBlockMigration"};
+    private String transport = "nbd";
 
     @BeforeEach
     void registerRecorders() {
@@ -57,6 +58,18 @@ class StorageMigrationProcessTest {
         Mocks.register("recordRefusalDelegate", (JavaDelegate) x -> {
             calls.add("recordRefusal");
             x.setVariable("outcome", "refused");
+        });
+        Mocks.register("recordAbortRequestDelegate", (JavaDelegate) x -> {
+            calls.add("recordAbortRequest");
+            x.setVariable("abortRequested", true);
+            x.setVariable("abortReason", "aborted by " + x.getVariable("abortedBy"));
+        });
+        // a real step, so the abort check of every step before switchover is exercised
+        Mocks.register("startDestinationDelegate", new MigrationStep() {
+            @Override
+            protected void run(DelegateExecution x) {
+                calls.add("startDestination");
+            }
         });
         Mocks.register("diskList", new DiskList());
         Mocks.register("qemuWatchListener", (ExecutionListener) x -> { });
@@ -72,6 +85,7 @@ class StorageMigrationProcessTest {
             Object disk = x.getVariable("disk");
             calls.add(disk == null || !step.contains("irror") ? step : step + ":" + disk);
             if (step.equals("inspectSource")) {
+                x.setVariable("storageTransport", transport);
                 x.setVariable("disksToCopy", "vda,vdb");
                 x.setVariable("convergenceTimeout", "PT60S");
             }
@@ -216,5 +230,59 @@ class StorageMigrationProcessTest {
         List<String> undo = calls.subList(calls.indexOf("cancelSourceJobs"), calls.size());
         assertThat(undo.get(1)).isEqualTo("cancelMigration");
         assertThat(undo).endsWith("stopNbdServer", "stopDestination", "removePrecreatedDisks", "recordRollback");
+    }
+
+    @Test
+    void withoutNbdTheLegacyBlockMigrationIsTakenAndUndoneLikeTheRest() {
+        transport = "legacy";
+        ProcessInstance pi = start(false);
+        runJobs();
+        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_BLOCK_MIGRATION);
+        correlate(pi, "blockMigrationDone", Map.of("downtimeMs", 12L));
+        assertThat(pi).isEnded().hasPassedInOrder("Task_PrecreateDisks", "Task_StartDestination",
+                "Task_StartBlockMigration", "Task_WaitBlockMigration", "Task_ResumeDestination", "Task_StopSource")
+                .hasNotPassed("Task_StartNbdServer", "Task_MirrorDisks", "Task_SwitchOver");
+
+        calls.clear();
+        ProcessInstance failing = start(false);
+        runJobs();
+        correlate(failing, "migrationFailed", Map.of("watchFailure", "block migration failed: Broken pipe"));
+        assertThat(failing).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat(calls).endsWith("startBlockMigration", "cancelSourceJobs", "cancelMigration", "stopDestination",
+                "removePrecreatedDisks", "recordRollback");
+        assertThat(variable(failing, "failureReason")).isEqualTo("block migration failed: Broken pipe");
+    }
+
+    @Test
+    void anAbortBeforeAStepStopsThatStepAndRollsBack() {
+        ProcessInstance pi = start(false);
+        // Inspect source and the checks run; abort while "Start destination" is still queued
+        managementService().executeJob(managementService().createJobQuery().singleResult().getId());
+        managementService().executeJob(managementService().createJobQuery().singleResult().getId());
+        managementService().executeJob(managementService().createJobQuery().singleResult().getId());
+        runtimeService().createMessageCorrelation("abortMigration").processInstanceId(pi.getId())
+                .setVariable("abortedBy", "alice").correlate();
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack", "EndEvent_AbortRecorded");
+        assertThat(calls).doesNotContain("startDestination", "startNbdServer");
+        assertThat(calls).endsWith("precreateDisks", "recordAbortRequest", "cancelSourceJobs", "removePrecreatedDisks",
+                "recordRollback");
+        assertThat(variable(pi, "failureReason")).isEqualTo("aborted by alice");
+    }
+
+    @Test
+    void anAbortDuringAWaitIsTurnedIntoARollbackByTheWatcher() {
+        ProcessInstance pi = start(true);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
+        runtimeService().createMessageCorrelation("abortMigration").processInstanceId(pi.getId())
+                .setVariable("abortedBy", "bob").correlate();
+        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover"); // recorded, not yet acted on
+        correlate(pi, "mirrorFailed", Map.of("watchFailure", "aborted by bob")); // what the watcher sends
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat(calls).containsSubsequence("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopNbdServer",
+                "stopDestination", "removePrecreatedDisks", "recordRollback");
+        assertThat(variable(pi, "failureReason")).isEqualTo("aborted by bob");
     }
 }

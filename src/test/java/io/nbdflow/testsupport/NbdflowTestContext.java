@@ -65,7 +65,9 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
         p.put("camunda.bpm.admin-user.id", USER);
         p.put("camunda.bpm.admin-user.password", PASSWORD);
         p.put("nbdflow.data-dir", root.resolve("data").toString());
-        String[][] hosts = {{"host-a", "127.0.0.1", "a"}, {"host-b", "127.0.0.2", "b"}};
+        // -Dnbdflow.test.address-b=127.0.0.N lets two test runs on one machine stay out of each other's ports
+        String addressB = System.getProperty("nbdflow.test.address-b", "127.0.0.2");
+        String[][] hosts = {{"host-a", "127.0.0.1", "a"}, {"host-b", addressB, "b"}};
         for (int i = 0; i < hosts.length; i++) {
             String prefix = "nbdflow.hosts[" + i + "].";
             p.put(prefix + "name", hosts[i][0]);

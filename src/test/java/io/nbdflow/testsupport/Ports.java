@@ -11,6 +11,17 @@ public final class Ports {
     private Ports() {
     }
 
+    /** The ports of the configured range on which something accepts connections on that host's address. */
+    public static java.util.List<Integer> listeningInRange(io.nbdflow.host.Host host, io.nbdflow.host.PortRange range) {
+        java.util.List<Integer> open = new java.util.ArrayList<>();
+        for (int port = range.first(); port <= range.last(); port++) {
+            if (isListening(host.address(), port)) {
+                open.add(port);
+            }
+        }
+        return open;
+    }
+
     /** Whether something accepts TCP connections on address:port (500 ms timeout). */
     public static boolean isListening(InetAddress address, int port) {
         try (Socket s = new Socket()) {

@@ -1,0 +1,425 @@
+package io.nbdflow.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.domain.DefineRequest;
+import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.domain.DomainService;
+import io.nbdflow.host.DiskAttachment;
+import io.nbdflow.host.ExternalCommand;
+import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.host.QemuLauncher;
+import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.host.Storage;
+import io.nbdflow.migration.DiskPlan;
+import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.http.ResponseEntity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 7: the workflow (b) against the bare QMP sequence (a), same machine, same run, same disks,
+ * alternating a/b. Not part of {@code mvn test}: run it with {@code ./nbdflow bench}
+ * ({@code mvn -Pbench test}). Knobs (system properties): bench.rounds (5), bench.concurrent (8),
+ * bench.concurrentRounds (2); any Spring property, e.g. -Dnbdflow.migration.poll-interval=200ms,
+ * to measure a tuning. Prints a table; see docs/benchmarks.md.
+ */
+class StorageMigrationBenchmark extends SpringQemuTest {
+    private static final long MiB = TestImages.MiB;
+    private static final long GiB = 1024 * MiB;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    private static final int CONCURRENT = Integer.getInteger("bench.concurrent", 8);
+    private static final int CONCURRENT_ROUNDS = Integer.getInteger("bench.concurrentRounds", 2);
+    private static final String STEADY_STATE = "Task_WaitSteadyState";
+
+    @Autowired QemuLauncher launcher;
+    @Autowired QemuProcesses processes;
+    @Autowired QmpConnectionPool monitors;
+    @Autowired Storage storage;
+    @Autowired DomainService domains;
+    @Autowired PortAllocator ports;
+    @Autowired Environment env;
+
+    private BareSequence bare;
+    private double idleCpuNsPerMs;
+    private final StringBuilder report = new StringBuilder();
+
+    /** One disk of a case: written from offset 0 with a pattern, so the copy has real data. */
+    record DiskSpec(String target, long virtualSize, long written, int pattern) {
+    }
+
+    /** One migration's figures, in ms; cpuNs is the JVM's CPU for it (observer and idle removed). */
+    record Sample(long totalMs, long steadyMs, long downtimeMs, long cpuNs, String breakdown) {
+    }
+
+    @Test
+    void workflowAgainstBareSequence() throws Exception {
+        bare = new BareSequence(launcher, processes, monitors, storage);
+        line("machine: %d cores, %s; engine db %s; history %s", Runtime.getRuntime().availableProcessors(),
+                qemuVersion(), env.getProperty("spring.datasource.url", "?").replaceAll(";.*", ""),
+                env.getProperty("camunda.bpm.history-level"));
+        line("settings: job-execution wait-time-in-millis=%s max-wait=%s backoff-time-in-millis=%s "
+                        + "core-pool-size=%s; nbdflow.migration.poll-interval=%s",
+                env.getProperty("camunda.bpm.job-execution.wait-time-in-millis", "default"),
+                env.getProperty("camunda.bpm.job-execution.max-wait", "default"),
+                env.getProperty("camunda.bpm.job-execution.backoff-time-in-millis", "default"),
+                env.getProperty("camunda.bpm.job-execution.core-pool-size", "default"),
+                env.getProperty("nbdflow.migration.poll-interval", "1s (default)"));
+
+        // warm-up (JIT, capability probe, connection pool): one of each, not counted
+        List<Path> warm = images("warm", List.of(new DiskSpec("vda", 64 * MiB, 16 * MiB, 0x01)));
+        runBare("warma", warm);
+        runWorkflow("warmb", warm);
+        idleCpuNsPerMs = idleCpuRate();
+        line("idle JVM CPU: %.3f ms per s", idleCpuNsPerMs / 1000.0);
+
+        singleCase("c1", "1 disk, 1 GiB virtual, 256 MiB written",
+                List.of(new DiskSpec("vda", GiB, 256 * MiB, 0x11)));
+        singleCase("c2", "2 disks, 2 GiB virtual, 1 GiB written each",
+                List.of(new DiskSpec("vda", 2 * GiB, GiB, 0x21), new DiskSpec("vdb", 2 * GiB, GiB, 0x22)));
+        concurrentCase("c3", CONCURRENT + " small VMs at once (64 MiB disk, 16 MiB written)");
+
+        System.out.println("\n===== nbdflow benchmark =====\n" + report + "=============================\n");
+    }
+
+    // ---- the two single-VM cases
+
+    private void singleCase(String id, String title, List<DiskSpec> disks) throws Exception {
+        List<Path> files = images(id, disks);
+        Samples[] a = {new Samples(), new Samples(), new Samples()};
+        Samples[] b = {new Samples(), new Samples(), new Samples()};
+        Samples cpuA = new Samples();
+        Samples cpuB = new Samples();
+        Sample lastA = null;
+        Sample lastB = null;
+        for (int round = 1; round <= ROUNDS; round++) {
+            // a-b, then b-a: neither side always runs on a machine the other just warmed
+            boolean bareFirst = round % 2 == 1;
+            for (int k = 0; k < 2; k++) {
+                boolean runA = (k == 0) == bareFirst;
+                String name = id + (runA ? "a" : "b") + round;
+                Sample s = runA ? runBare(name, files) : runWorkflow(name, files);
+                (runA ? cpuA : cpuB).add(s.cpuNs() / 1_000_000);
+                Samples[] into = runA ? a : b;
+                into[0].add(s.totalMs());
+                into[1].add(s.steadyMs());
+                into[2].add(s.downtimeMs());
+                if (runA) {
+                    lastA = s;
+                } else {
+                    lastB = s;
+                }
+            }
+            if (round == 1 && id.equals("c1")) {
+                assertCopiesIdentical(files, id + "a1", id + "b1");
+            }
+            cleanDestination(id + "a" + round, disks);
+            cleanDestination(id + "b" + round, disks);
+        }
+        line("");
+        line("%s (%d runs each, ms: median (min-max))", title, ROUNDS);
+        line("  %-13s %-22s %-22s %s", "", "a bare QMP", "b workflow", "b/a (medians)");
+        String[] rows = {"total", "steady state", "downtime"};
+        for (int i = 0; i < 3; i++) {
+            line("  %-13s %-22s %-22s %.2f", rows[i], a[i].summary(), b[i].summary(), b[i].median() / a[i].median());
+        }
+        line("  JVM CPU per migration (idle removed), ms: a %s, b %s; engine overhead b-a %.0f ms",
+                cpuA.summary(), cpuB.summary(), cpuB.median() - cpuA.median());
+        line("  last a phases: %s", lastA.breakdown());
+        line("  last b steps:  %s", lastB.breakdown());
+    }
+
+    // ---- many small VMs at once
+
+    private void concurrentCase(String id, String title) throws Exception {
+        List<List<Path>> vms = new ArrayList<>();
+        for (int i = 0; i < CONCURRENT; i++) {
+            vms.add(images(id + "v" + i, List.of(new DiskSpec("vda", 64 * MiB, 16 * MiB, 0x30 + i))));
+        }
+        Samples wallA = new Samples();
+        Samples wallB = new Samples();
+        Samples eachA = new Samples();
+        Samples eachB = new Samples();
+        Samples downA = new Samples();
+        Samples downB = new Samples();
+        Samples cpuB = new Samples();
+        for (int round = 1; round <= CONCURRENT_ROUNDS; round++) {
+            String prefix = id + "r" + round;
+            for (boolean runA : round % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                String p = prefix + (runA ? "a" : "b");
+                if (runA) {
+                    long wall = concurrentBare(p, vms, eachA, downA);
+                    wallA.add(wall);
+                } else {
+                    long[] wallCpu = concurrentWorkflow(p, vms, eachB, downB);
+                    wallB.add(wallCpu[0]);
+                    cpuB.add(wallCpu[1] / CONCURRENT / 1_000_000);
+                }
+                for (int i = 0; i < CONCURRENT; i++) {
+                    cleanDestination(p + i, List.of(new DiskSpec("vda", 0, 0, 0)));
+                }
+            }
+        }
+        line("");
+        line("%s (%d rounds, all %d migrated each time; ms: median (min-max))", title, CONCURRENT_ROUNDS, CONCURRENT);
+        line("  %-22s %-22s %-22s %s", "", "a bare QMP (threads)", "b workflow", "b/a (medians)");
+        line("  %-22s %-22s %-22s %.2f", "wall time, all " + CONCURRENT, wallA.summary(), wallB.summary(),
+                wallB.median() / wallA.median());
+        line("  %-22s %-22s %-22s %.2f", "per migration total", eachA.summary(), eachB.summary(),
+                eachB.median() / eachA.median());
+        line("  %-22s %-22s %-22s %.2f", "downtime", downA.summary(), downB.summary(),
+                downB.median() / downA.median());
+        line("  workflow JVM CPU per migration (idle removed), ms: %s", cpuB.summary());
+    }
+
+    private long concurrentBare(String prefix, List<List<Path>> vms, Samples each, Samples downtime) throws Exception {
+        // sources launched first, as for the workflow, so the wall time covers the migrations only
+        List<DomainDefinition> defs = new ArrayList<>();
+        List<QemuInstance> sources = new ArrayList<>();
+        for (int i = 0; i < vms.size(); i++) {
+            defs.add(definition(prefix + i, vms.get(i)));
+            sources.add(launchSource(defs.get(i)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(vms.size());
+        try {
+            List<Future<Sample>> results = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < vms.size(); i++) {
+                DomainDefinition d = defs.get(i);
+                QemuInstance source = sources.get(i);
+                results.add(pool.submit(() -> migrateBare(d, source)));
+            }
+            for (Future<Sample> f : results) {
+                Sample s = f.get();
+                each.add(s.totalMs());
+                downtime.add(s.downtimeMs());
+            }
+            return (System.nanoTime() - t0) / 1_000_000;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private long[] concurrentWorkflow(String prefix, List<List<Path>> vms, Samples each, Samples downtime)
+            throws Exception {
+        for (int i = 0; i < vms.size(); i++) {
+            defineAndStart(prefix + i, vms.get(i));
+        }
+        long cpu0 = processCpuNs();
+        long observer0 = threadCpuNs();
+        long t0 = System.currentTimeMillis();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < vms.size(); i++) {
+            ids.add(startMigration(prefix + i));
+        }
+        long lastEnd = 0;
+        for (String pid : ids) {
+            HistoricProcessInstance hpi = awaitEnd(pid);
+            Map<String, Object> vars = variables(pid);
+            assertThat(vars.get("outcome")).as("%s: %s", pid, vars.get("failureReason")).isEqualTo("migrated");
+            each.add(hpi.getEndTime().getTime() - hpi.getStartTime().getTime());
+            downtime.add((Long) vars.get("downtimeMs"));
+            lastEnd = Math.max(lastEnd, hpi.getEndTime().getTime());
+        }
+        long wall = lastEnd - t0;
+        long cpu = processCpuNs() - cpu0 - (threadCpuNs() - observer0) - (long) (idleCpuNsPerMs * wall);
+        return new long[] {wall, cpu};
+    }
+
+    // ---- one migration each way
+
+    private Sample runBare(String name, List<Path> files) throws Exception {
+        DomainDefinition d = definition(name, files);
+        return migrateBare(d, launchSource(d));
+    }
+
+    private static DomainDefinition definition(String name, List<Path> files) {
+        return new DomainDefinition(name, "host-a", 128, 1, UUID.randomUUID().toString(), disks(files));
+    }
+
+    /** Started as a domain is: the launcher, named -drive backends. */
+    private QemuInstance launchSource(DomainDefinition d) {
+        return launcher.launch(new LaunchRequest(d, hostA(), DiskAttachment.DRIVE, false));
+    }
+
+    private Sample migrateBare(DomainDefinition d, QemuInstance source) throws Exception {
+        String owner = "bench-" + d.name();
+        try {
+            int nbdPort = ports.reserve(hostB().address(), owner);
+            int migrationPort = ports.reserve(hostB().address(), owner);
+            long cpu0 = processCpuNs();
+            BareSequence.Result r = bare.migrate(d, source, hostB(), nbdPort, migrationPort);
+            long cpu = processCpuNs() - cpu0 - (long) (idleCpuNsPerMs * r.totalMs());
+            return new Sample(r.totalMs(), r.steadyStateMs(), r.downtimeMs(), cpu, r.phases().toString());
+        } finally {
+            ports.release(owner);
+            processes.find(hostA(), d.name()).ifPresent(q -> processes.stop(q, Duration.ofSeconds(10)));
+        }
+    }
+
+    private Sample runWorkflow(String name, List<Path> files) throws Exception {
+        defineAndStart(name, files);
+        long cpu0 = processCpuNs();
+        long observer0 = threadCpuNs();
+        long t0 = System.currentTimeMillis();
+        String id = startMigration(name);
+        HistoricProcessInstance hpi = awaitEnd(id);
+        // this thread only made the REST call and polled for the end: not the engine's work
+        long observer = threadCpuNs() - observer0;
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("%s: %s", name, vars.get("failureReason")).isEqualTo("migrated");
+        long total = hpi.getEndTime().getTime() - t0;
+        long cpu = processCpuNs() - cpu0 - observer - (long) (idleCpuNsPerMs * total);
+        List<HistoricActivityInstance> steps = processEngine.getHistoryService().createHistoricActivityInstanceQuery()
+                .processInstanceId(id).orderByHistoricActivityInstanceStartTime().asc().list();
+        long steady = steps.stream().filter(s -> s.getActivityId().equals(STEADY_STATE)).findFirst()
+                .orElseThrow().getEndTime().getTime() - t0;
+        StringBuilder breakdown = new StringBuilder();
+        for (HistoricActivityInstance s : steps) {
+            if (s.getActivityType().endsWith("Task") || s.getActivityType().equals("multiInstanceBody")) {
+                breakdown.append(String.format("%s %d-%d, ", s.getActivityId().replace("Task_", ""),
+                        s.getStartTime().getTime() - t0, s.getEndTime() == null ? -1 : s.getEndTime().getTime() - t0));
+            }
+        }
+        breakdown.append("end ").append(total);
+        return new Sample(total, steady, (Long) vars.get("downtimeMs"), cpu, breakdown.toString());
+    }
+
+    private void defineAndStart(String name, List<Path> files) {
+        domains.define(name, new DefineRequest("host-a", 128, 1, disks(files)));
+        domains.start(name);
+    }
+
+    /** Exactly the contract's call: POST /engine-rest/.../process-definition/key/storageMigration/start. */
+    private String startMigration(String domain) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("domain", Map.of("value", domain, "type", "String"));
+        vars.put("destinationHost", Map.of("value", "host-b", "type", "String"));
+        vars.put("bandwidthMiBps", Map.of("value", 0, "type", "Long"));
+        ResponseEntity<JsonNode> r = api().postForEntity(engineRest() + "/process-definition/key/storageMigration/start",
+                Map.of("variables", vars), JsonNode.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
+        return r.getBody().path("id").asText();
+    }
+
+    private HistoricProcessInstance awaitEnd(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+        while (true) {
+            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
+                    .processInstanceId(id).singleResult();
+            if (hpi != null && hpi.getEndTime() != null) {
+                return hpi;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end; incidents: "
+                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
+                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
+    }
+
+    // ---- images, clean-up, proof
+
+    /**
+     * The case's source images, made once: qemu-img create, then qemu-io writes the pattern. Each
+     * run starts a fresh QEMU (new domain name) on them; the guest (SeaBIOS, no boot disk) never
+     * writes, and a mirror only reads its source, so every run copies the same data.
+     */
+    private List<Path> images(String id, List<DiskSpec> specs) {
+        List<Path> files = new ArrayList<>();
+        for (DiskSpec s : specs) {
+            Path file = TestImages.create(hostA().storageDir(), id + "-src-" + s.target() + ".qcow2", "qcow2",
+                    s.virtualSize());
+            TestImages.write(file, "qcow2", s.pattern(), 0, s.written());
+            files.add(file);
+        }
+        return files;
+    }
+
+    private static List<DiskDefinition> disks(List<Path> files) {
+        List<DiskDefinition> disks = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            disks.add(new DiskDefinition("vd" + (char) ('a' + i), files.get(i).toString(), "qcow2", false));
+        }
+        return disks;
+    }
+
+    /** Ends the migrated guest on host-b and deletes its disks there, so space stays small. */
+    private void cleanDestination(String name, List<DiskSpec> specs) throws Exception {
+        processes.find(hostB(), name).ifPresent(q -> processes.stop(q, Duration.ofSeconds(10)));
+        for (int i = 0; i < specs.size(); i++) {
+            Files.deleteIfExists(DiskPlan.destinationFile(hostB().storageDir(), name, "vd" + (char) ('a' + i), "qcow2"));
+        }
+    }
+
+    /** Both drivers really copy: the first run's destination images equal the source (QEMUs stopped first). */
+    private void assertCopiesIdentical(List<Path> sources, String... names) throws Exception {
+        for (String name : names) {
+            processes.find(hostB(), name).ifPresent(q -> processes.stop(q, Duration.ofSeconds(10)));
+            for (int i = 0; i < sources.size(); i++) {
+                Path copy = DiskPlan.destinationFile(hostB().storageDir(), name, "vd" + (char) ('a' + i), "qcow2");
+                assertThat(TestImages.compare(sources.get(i), copy)).as("%s is a whole copy", copy).isTrue();
+            }
+        }
+    }
+
+    // ---- measuring
+
+    private static long processCpuNs() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static long threadCpuNs() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    /** CPU the JVM burns doing nothing (job acquisition, watchers, GC), per ms of wall time. */
+    private static double idleCpuRate() throws InterruptedException {
+        long cpu0 = processCpuNs();
+        long t0 = System.nanoTime();
+        Thread.sleep(3000);
+        return (processCpuNs() - cpu0) / ((System.nanoTime() - t0) / 1e6);
+    }
+
+    private static String qemuVersion() {
+        String out = ExternalCommand.run(List.of("qemu-system-x86_64", "--version"), Duration.ofSeconds(10)).stdout();
+        return out.lines().findFirst().orElse("?").replace("QEMU emulator version ", "QEMU ");
+    }
+
+    private void line(String format, Object... args) {
+        String text = String.format(format, args);
+        report.append(text).append('\n');
+        System.out.println("[bench] " + text);
+    }
+}

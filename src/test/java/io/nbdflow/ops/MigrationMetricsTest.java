@@ -1,0 +1,100 @@
+package io.nbdflow.ops;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.testsupport.SpringQemuTest;
+import org.camunda.bpm.engine.history.HistoricVariableInstance;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The migration meters, fed by the engine plugin, read through /actuator/metrics: a migration of
+ * an unknown domain is refused, and the counters move.
+ */
+class MigrationMetricsTest extends SpringQemuTest {
+
+    private static final String ENDED_REFUSED = "/actuator/metrics/nbdflow.migrations.ended?tag=outcome:refused";
+
+    @Test
+    void aRefusedMigrationIsCountedAndTimed() throws Exception {
+        double endedBefore = count(ENDED_REFUSED);
+        double startedBefore = count("/actuator/metrics/nbdflow.migrations.started");
+        double timedBefore = count("/actuator/metrics/nbdflow.migration.duration?tag=outcome:refused");
+
+        String domain = "nope-" + UUID.randomUUID();
+        ResponseEntity<JsonNode> started = api().postForEntity("/api/domains/" + domain + "/migrate",
+                Map.of("destinationHost", "host-b"), JsonNode.class);
+        assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.CREATED);
+        String id = started.getBody().path("processInstanceId").asText();
+        awaitEnd(id, Duration.ofSeconds(60));
+        assertThat(variable(id, "outcome")).isEqualTo("refused");
+
+        // counted once the engine's transaction committed, just after the instance ended
+        awaitCount(ENDED_REFUSED, endedBefore + 1, Duration.ofSeconds(10));
+        assertThat(count("/actuator/metrics/nbdflow.migrations.started")).isGreaterThanOrEqualTo(startedBefore + 1);
+        assertThat(count("/actuator/metrics/nbdflow.migration.duration?tag=outcome:refused"))
+                .isGreaterThanOrEqualTo(timedBefore + 1);
+        JsonNode ended = api().getForObject("/actuator/metrics/nbdflow.migrations.ended", JsonNode.class);
+        assertThat(ended.path("availableTags").findValues("values").toString())
+                .contains("migrated", "rolled-back", "refused");
+    }
+
+    @Test
+    void metricsNeedALogin() {
+        for (String path : new String[] {"/actuator/metrics", ENDED_REFUSED}) {
+            ResponseEntity<String> r = anonymous().getForEntity(path, String.class);
+            assertThat(r.getStatusCode()).as(path).isEqualTo(HttpStatus.UNAUTHORIZED);
+        }
+        ResponseEntity<JsonNode> names = api().getForEntity("/actuator/metrics", JsonNode.class);
+        assertThat(names.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(names.getBody().path("names").toString()).contains("nbdflow.migrations.started",
+                "nbdflow.migrations.ended", "nbdflow.migration.duration", "nbdflow.migration.bytes.mirrored",
+                "nbdflow.migration.downtime");
+    }
+
+    /** The meter's COUNT statistic, read over HTTP as test/test. */
+    private double count(String path) {
+        ResponseEntity<JsonNode> r = api().getForEntity(path, JsonNode.class);
+        assertThat(r.getStatusCode()).as(path + ": " + r.getBody()).isEqualTo(HttpStatus.OK);
+        for (JsonNode m : r.getBody().path("measurements")) {
+            if ("COUNT".equals(m.path("statistic").asText())) {
+                return m.path("value").asDouble();
+            }
+        }
+        throw new AssertionError(path + " has no COUNT: " + r.getBody());
+    }
+
+    private void awaitCount(String path, double expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        double now;
+        while ((now = count(path)) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(path + " stayed at " + now + ", expected " + expected);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void awaitEnd(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
+                .finished().count() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end within " + timeout);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Object variable(String id, String name) {
+        HistoricVariableInstance v = processEngine.getHistoryService().createHistoricVariableInstanceQuery()
+                .processInstanceId(id).variableName(name).singleResult();
+        return v == null ? null : v.getValue();
+    }
+}

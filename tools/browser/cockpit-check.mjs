@@ -1,0 +1,104 @@
+// Logs into Cockpit and Tasklist with headless Chromium and takes two screenshots:
+//   OUTDIR/cockpit.png              Cockpit, Processes -> "Storage migration" (the diagram)
+//   OUTDIR/tasklist-start-form.png  Tasklist, Start process -> "Storage migration" (the start form)
+//
+//   node cockpit-check.mjs BASE_URL USER PASSWORD OUTDIR
+//
+// Exits 0 when every page and element was found, 1 (naming the step) otherwise, 2 on bad usage.
+// Uses the system's Chromium (CHROMIUM, default /usr/bin/chromium): playwright-core downloads no
+// browser. run.sh beside this file installs what is missing and then runs this script.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [baseUrl, user, password, outDir] = process.argv.slice(2);
+if (!baseUrl || !user || !password || !outDir) {
+  console.error('usage: node cockpit-check.mjs BASE_URL USER PASSWORD OUTDIR');
+  process.exit(2);
+}
+const base = baseUrl.replace(/\/+$/, '');
+const PROCESS_NAME = 'Storage migration';
+const TIMEOUT = 30_000;
+
+let step = 'start';
+function log(message) {
+  step = message;
+  console.log(`cockpit-check: ${message}`);
+}
+
+// The web apps share one session (one login) below /camunda; log in when the app asks for it.
+async function logInIfAsked(page) {
+  const username = page.getByPlaceholder('Username');
+  const loggedIn = page.locator('.Header [cam-if-logged-in], .navbar .account, a[href="#/processes"], .start-process-action');
+  await username.or(loggedIn.first()).first().waitFor({ timeout: TIMEOUT });
+  if (await username.isVisible()) {
+    log(`log in as ${user}`);
+    await username.fill(user);
+    await page.getByPlaceholder('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await username.waitFor({ state: 'detached', timeout: TIMEOUT });
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // no sandbox: the tests run as root; the rest keeps Chromium quiet and offline
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  mkdirSync(outDir, { recursive: true });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(TIMEOUT);
+
+  log('open Cockpit');
+  await page.goto(`${base}/camunda/app/cockpit/default/`);
+  await logInIfAsked(page);
+
+  log('open Processes');
+  await page.locator('.Header').getByRole('link', { name: 'Processes', exact: true }).click();
+  await page.waitForURL(/#\/processes/);
+
+  log(`find "${PROCESS_NAME}" among the processes`);
+  await page.getByRole('link', { name: PROCESS_NAME, exact: true }).first().click();
+  await page.waitForURL(/#\/process-definition\//);
+  log('wait for the diagram');
+  // bpmn-js draws the process into .djs-container; the task labels are SVG text
+  await page.locator('.djs-container').first().waitFor();
+  await page.locator('.djs-container text', { hasText: 'Mirror disks' }).first().waitFor();
+  await page.getByText(PROCESS_NAME).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(outDir, 'cockpit.png') });
+  log(`saved ${join(outDir, 'cockpit.png')}`);
+
+  log('open Tasklist');
+  await page.goto(`${base}/camunda/app/tasklist/default/`);
+  await logInIfAsked(page);
+
+  log('open "Start process"');
+  await page.getByRole('link', { name: /Start process/ }).or(page.getByRole('button', { name: /Start process/ }))
+    .first().click();
+  const dialog = page.locator('.modal-dialog, .modal-content').first();
+  await dialog.waitFor();
+  log(`choose "${PROCESS_NAME}"`);
+  await dialog.getByText(PROCESS_NAME, { exact: true }).first().click();
+  log('wait for the start form');
+  // a Camunda Form (form-js): its fields have labels; "domain" and "destinationHost" are the required ones
+  const form = dialog.locator('.fjs-container, form').first();
+  await form.waitFor();
+  await dialog.locator('.fjs-form-field').first().waitFor();
+  const fields = await dialog.locator('.fjs-form-field label').allInnerTexts();
+  console.log(`cockpit-check: start form fields: ${fields.map((f) => f.trim()).filter(Boolean).join(' | ')}`);
+  if (fields.length === 0) {
+    throw new Error('the start form has no labelled fields');
+  }
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(outDir, 'tasklist-start-form.png') });
+  log(`saved ${join(outDir, 'tasklist-start-form.png')}`);
+  console.log('cockpit-check: OK');
+} catch (e) {
+  console.error(`cockpit-check: FAILED at "${step}": ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
