@@ -40,6 +40,14 @@ async function logInIfAsked(page) {
   }
 }
 
+// Waits until the app has loaded what it shows: no request in flight, no "Loading..." left.
+async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => ![...document.querySelectorAll('body *')].some((e) =>
+    e.offsetParent !== null && e.children.length === 0 && /loading/i.test(e.textContent || '')), null,
+  { timeout: TIMEOUT });
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   // no sandbox: the tests run as root; the rest keeps Chromium quiet and offline
@@ -67,7 +75,7 @@ try {
   await page.locator('.djs-container').first().waitFor();
   await page.locator('.djs-container text', { hasText: 'Mirror disks' }).first().waitFor();
   await page.getByText(PROCESS_NAME).first().waitFor();
-  await page.waitForLoadState('networkidle');
+  await settle(page);
   await page.screenshot({ path: join(outDir, 'cockpit.png') });
   log(`saved ${join(outDir, 'cockpit.png')}`);
 
@@ -84,15 +92,13 @@ try {
   await dialog.getByText(PROCESS_NAME, { exact: true }).first().click();
   log('wait for the start form');
   // a Camunda Form (form-js): its fields have labels; "domain" and "destinationHost" are the required ones
-  const form = dialog.locator('.fjs-container, form').first();
-  await form.waitFor();
-  await dialog.locator('.fjs-form-field').first().waitFor();
-  const fields = await dialog.locator('.fjs-form-field label').allInnerTexts();
-  console.log(`cockpit-check: start form fields: ${fields.map((f) => f.trim()).filter(Boolean).join(' | ')}`);
-  if (fields.length === 0) {
-    throw new Error('the start form has no labelled fields');
+  await dialog.locator('.fjs-container').waitFor();
+  for (const label of ['Domain', 'Destination host']) {
+    await dialog.locator('label.fjs-form-field-label', { hasText: label }).first().waitFor();
   }
-  await page.waitForLoadState('networkidle');
+  const fields = await dialog.locator('label.fjs-form-field-label').allInnerTexts();
+  console.log(`cockpit-check: start form fields: ${fields.map((f) => f.replace('*', '').trim()).join(' | ')}`);
+  await settle(page);
   await page.screenshot({ path: join(outDir, 'tasklist-start-form.png') });
   log(`saved ${join(outDir, 'tasklist-start-form.png')}`);
   console.log('cockpit-check: OK');
