@@ -6,7 +6,8 @@
 //
 // Exits 0 when every page and element was found, 1 (naming the step) otherwise, 2 on bad usage.
 // Uses the system's Chromium (CHROMIUM, default /usr/bin/chromium): playwright-core downloads no
-// browser. run.sh beside this file installs what is missing and then runs this script.
+// browser. CHECK_TIMEOUT_MS bounds each wait (default 30000). run.sh beside this file installs
+// what is missing and then runs this script.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ if (!baseUrl || !user || !password || !outDir) {
 }
 const base = baseUrl.replace(/\/+$/, '');
 const PROCESS_NAME = 'Storage migration';
-const TIMEOUT = 30_000;
+const TIMEOUT = Number(process.env.CHECK_TIMEOUT_MS || 30_000);
 
 let step = 'start';
 function log(message) {
@@ -29,9 +30,12 @@ function log(message) {
 // The web apps share one session (one login) below /camunda; log in when the app asks for it.
 async function logInIfAsked(page) {
   const username = page.getByPlaceholder('Username');
-  const loggedIn = page.locator('.Header [cam-if-logged-in], .navbar .account, a[href="#/processes"], .start-process-action');
-  await username.or(loggedIn.first()).first().waitFor({ timeout: TIMEOUT });
-  if (await username.isVisible()) {
+  // either the login form or the header's logged-in part ([cam-if-logged-in]) becomes visible
+  const state = await page.waitForFunction(() => {
+    const visible = (selector) => [...document.querySelectorAll(selector)].some((e) => e.offsetParent !== null);
+    return visible('input[placeholder="Username"]') ? 'login' : visible('[cam-if-logged-in]') ? 'in' : null;
+  }, null, { timeout: TIMEOUT });
+  if (await state.jsonValue() === 'login') {
     log(`log in as ${user}`);
     await username.fill(user);
     await page.getByPlaceholder('Password').fill(password);
@@ -56,7 +60,7 @@ const browser = await chromium.launch({
 });
 try {
   mkdirSync(outDir, { recursive: true });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1050 } });
   page.setDefaultTimeout(TIMEOUT);
 
   log('open Cockpit');

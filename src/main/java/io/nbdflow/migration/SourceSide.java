@@ -77,6 +77,8 @@ public final class SourceSide {
         args.put("format", "raw");
         args.put("sync", topOnly ? "top" : "full");
         args.put("mode", "existing");
+        // a failed job stays listed with its error until we dismiss it, so no check can miss why it failed
+        args.put("auto-dismiss", false);
         if (speedBytesPerSecond > 0) {
             args.put("speed", speedBytesPerSecond);
         }
@@ -94,14 +96,13 @@ public final class SourceSide {
         for (BlockJob job : mirrorJobs(qmp)) {
             if (targets == null || targets.contains(MirrorJobs.target(job.id()))) {
                 wanted.add(job.id());
-            }
-        }
-        for (String id : wanted) {
-            try {
-                qmp.execute("block-job-cancel", Map.of("device", id, "force", true));
-            } catch (QmpCommandException e) {
-                if (!e.errorClass().equals("DeviceNotActive")) {
-                    throw e;
+                if (job.status().equals("concluded")) {
+                    continue; // finished (or failed) already: only dismissed below
+                }
+                try {
+                    qmp.execute("block-job-cancel", Map.of("device", job.id(), "force", true));
+                } catch (QmpCommandException e) {
+                    // it may have ended between the query and the cancel; what is left is checked below
                 }
             }
         }
@@ -128,7 +129,11 @@ public final class SourceSide {
         }
     }
 
-    /** Ready-state cancel for switchover: not forced, so each mirror completes with a consistent target. */
+    /**
+     * Ready-state cancel for switchover: not forced, so each mirror completes with a consistent
+     * target. Each job must then conclude without error before it is dismissed; the byte count of
+     * all mirrors is returned.
+     */
     public static long completeMirrors(QmpClient qmp, Duration timeout) throws QmpException, InterruptedException {
         long copied = 0;
         List<BlockJob> jobs = mirrorJobs(qmp);
@@ -143,13 +148,25 @@ public final class SourceSide {
             qmp.execute("block-job-cancel", Map.of("device", job.id()));
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!mirrorJobs(qmp).isEmpty()) {
+        while (true) {
+            List<BlockJob> left = mirrorJobs(qmp);
+            for (BlockJob job : left) {
+                if (job.status().equals("concluded")) {
+                    if (job.error() != null) {
+                        throw new MigrationStepException("mirror " + job.id() + " failed while completing: "
+                                + job.error());
+                    }
+                    qmp.execute("job-dismiss", Map.of("id", job.id()));
+                }
+            }
+            if (left.isEmpty()) {
+                return copied;
+            }
             if (System.nanoTime() > deadline) {
                 throw new MigrationStepException("mirror jobs did not finish within " + timeout);
             }
             Thread.sleep(5);
         }
-        return copied;
     }
 
     private static void tryDismiss(QmpClient qmp, String id) {

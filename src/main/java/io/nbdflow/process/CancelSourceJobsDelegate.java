@@ -1,13 +1,17 @@
 package io.nbdflow.process;
 
+import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClosedException;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * First step of the rollback (the seed's "cancel running jobs on failed migration"): whatever the
@@ -30,11 +34,30 @@ public class CancelSourceJobsDelegate implements JavaDelegate {
                 return; // refused before the source was known, or the source died: nothing runs there
             }
             QmpClient qmp = r.sourceMonitor(x);
-            SourceSide.cancelMigration(qmp, Duration.ofSeconds(30));
-            SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30));
-            SourceSide.resumeIfPaused(qmp);
+            // each part on its own: one that fails must not keep the undo of the destination from running
+            List<String> problems = new ArrayList<>();
+            attempt(problems, "cancel migration", () -> SourceSide.cancelMigration(qmp, Duration.ofSeconds(30)));
+            attempt(problems, "cancel mirrors", () -> SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30)));
+            attempt(problems, "resume source", () -> SourceSide.resumeIfPaused(qmp));
+            if (!problems.isEmpty()) {
+                x.setVariable("rollbackProblems", String.join("; ", problems)); // for a person, in Cockpit
+            }
         } catch (QemuGoneException | QmpClosedException gone) {
             // the source died meanwhile: nothing of ours runs there any more
+        }
+    }
+
+    private interface QemuCall {
+        void run() throws Exception;
+    }
+
+    private static void attempt(List<String> problems, String what, QemuCall call) throws Exception {
+        try {
+            call.run();
+        } catch (QemuGoneException | QmpClosedException gone) {
+            throw gone;
+        } catch (QmpException | MigrationStepException e) {
+            problems.add(what + ": " + e.getMessage());
         }
     }
 }

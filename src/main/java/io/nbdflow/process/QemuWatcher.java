@@ -152,7 +152,10 @@ public class QemuWatcher implements DisposableBean {
         QmpClient qmp = r.monitors.get(source.get().qmpSocket());
         w.listenTo(qmp);
         if (w.activityId.equals(WAIT_BLOCK_MIGRATION)) {
-            return blockMigrationVerdict(SourceSide.queryMigrate(qmp), failMessage);
+            MigrationStatus s = SourceSide.queryMigrate(qmp);
+            // QEMU drops the disk figures once the block migration completed: keep the last seen
+            w.diskTransferred = Math.max(w.diskTransferred, s.diskTransferred());
+            return blockMigrationVerdict(s, w.diskTransferred, failMessage);
         }
         List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
         Optional<String> mirrorProblem = mirrorProblem(w, jobs);
@@ -177,10 +180,10 @@ public class QemuWatcher implements DisposableBean {
     }
 
     /** QEMU's block migration: done when QEMU says completed (the guest then waits on the destination). */
-    private static Optional<Verdict> blockMigrationVerdict(MigrationStatus s, String failMessage) {
+    private static Optional<Verdict> blockMigrationVerdict(MigrationStatus s, long diskTransferred, String failMessage) {
         if (s.status().equals("completed")) {
             return Optional.of(new Verdict("blockMigrationDone", null, Map.of(Vars.DOWNTIME_MS, s.downtimeMs(),
-                    Vars.BYTES_MIRRORED, s.diskTransferred(), "ramMigrationTimeMs", s.totalTimeMs())));
+                    Vars.BYTES_MIRRORED, diskTransferred, "ramMigrationTimeMs", s.totalTimeMs())));
         }
         if (s.hasFailed() || s.status().equals("none")) {
             return Optional.of(Verdict.failed(failMessage, "block migration " + s.status()
@@ -236,6 +239,8 @@ public class QemuWatcher implements DisposableBean {
         volatile boolean done;
         volatile String abortReason;
         int faults;
+        /** The block migration's disk bytes as last reported while active (a lower bound). */
+        long diskTransferred;
         private QmpClient listening;
         private AutoCloseable subscription;
 

@@ -4,6 +4,7 @@ import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
@@ -26,9 +27,8 @@ public class StartNbdServerDelegate extends MigrationStep {
     @Override
     protected void run(DelegateExecution x) throws Exception {
         String address = r.destinationHost(x).address().getHostAddress();
-        int nbdPort = Vars.intValue(x, Vars.NBD_PORT);
         QmpClient qmp = r.destinationMonitor(x);
-        DestinationSide.startNbdServer(qmp, address, nbdPort);
+        int nbdPort = startServer(x, qmp, address);
         try {
             for (PlannedDisk d : DiskPlanVariable.toCopy(x)) {
                 DestinationSide.exportDisk(qmp, d.target());
@@ -40,6 +40,27 @@ public class StartNbdServerDelegate extends MigrationStep {
         }
         x.setVariable(Vars.COOKIE_PREPARE, CookieXml.write(new MigrationCookie(Vars.string(x, Vars.DOMAIN),
                 null, r.destinationHost(x).name(), new MigrationCookie.Nbd(nbdPort, List.of()))));
+    }
+
+    /**
+     * The port was free when it was reserved, but another program may have bound it since: then
+     * trade it for another reserved port, once.
+     */
+    private int startServer(DelegateExecution x, QmpClient qmp, String address) throws QmpException {
+        int port = Vars.intValue(x, Vars.NBD_PORT);
+        try {
+            DestinationSide.startNbdServer(qmp, address, port);
+            return port;
+        } catch (QmpCommandException e) {
+            if (!e.desc().contains("in use")) {
+                throw e;
+            }
+            int other = r.ports.reserve(r.destinationHost(x).address(), x.getProcessInstanceId());
+            r.ports.release(x.getProcessInstanceId(), port);
+            x.setVariable(Vars.NBD_PORT, other);
+            DestinationSide.startNbdServer(qmp, address, other);
+            return other;
+        }
     }
 
     private static void stopQuietly(QmpClient qmp) {

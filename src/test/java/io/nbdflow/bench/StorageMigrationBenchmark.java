@@ -50,6 +50,9 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     private static final long MiB = TestImages.MiB;
     private static final long GiB = 1024 * MiB;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    /** The 2 GiB case takes 5-20 s a migration on a loaded 2-core machine: fewer rounds keep the run short. */
+    private static final int ROUNDS_LARGE = Integer.getInteger("bench.roundsLarge", 3);
+    private static final String CASES = System.getProperty("bench.cases", "c1,c2,c3");
     private static final int CONCURRENT = Integer.getInteger("bench.concurrent", 8);
     private static final int CONCURRENT_ROUNDS = Integer.getInteger("bench.concurrentRounds", 2);
     private static final String STEADY_STATE = "Task_WaitSteadyState";
@@ -65,13 +68,20 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     private BareSequence bare;
     private double idleCpuNsPerMs;
     private final StringBuilder report = new StringBuilder();
+    /** Tables are printed at the end, once the idle CPU rate is known (right after start-up the JIT still runs). */
+    private final List<Runnable> tables = new ArrayList<>();
 
     /** One disk of a case: written from offset 0 with a pattern, so the copy has real data. */
     record DiskSpec(String target, long virtualSize, long written, int pattern) {
     }
 
-    /** One migration's figures, in ms; cpuNs is the JVM's CPU for it (observer and idle removed). */
+    /** One migration's figures, in ms; cpuNs is the JVM's CPU while it ran (the observing thread's removed). */
     record Sample(long totalMs, long steadyMs, long downtimeMs, long cpuNs, String breakdown) {
+    }
+
+    /** CPU ms of one migration without what the idle JVM would have burnt meanwhile. */
+    private long netCpuMs(long cpuNs, long wallMs) {
+        return (cpuNs - (long) (idleCpuNsPerMs * wallMs)) / 1_000_000;
     }
 
     @Test
@@ -92,54 +102,64 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         List<Path> warm = images("warm", List.of(new DiskSpec("vda", 64 * MiB, 16 * MiB, 0x01)));
         runBare("warma", warm);
         runWorkflow("warmb", warm);
-        idleCpuNsPerMs = idleCpuRate();
-        line("idle JVM CPU: %.3f ms per s", idleCpuNsPerMs / 1000.0);
+        cleanDestination("warma", 1);
+        cleanDestination("warmb", 1);
 
-        singleCase("c1", "1 disk, 1 GiB virtual, 256 MiB written",
-                List.of(new DiskSpec("vda", GiB, 256 * MiB, 0x11)));
-        singleCase("c2", "2 disks, 2 GiB virtual, 1 GiB written each",
-                List.of(new DiskSpec("vda", 2 * GiB, GiB, 0x21), new DiskSpec("vdb", 2 * GiB, GiB, 0x22)));
-        concurrentCase("c3", CONCURRENT + " small VMs at once (64 MiB disk, 16 MiB written)");
+        if (CASES.contains("c1")) {
+            singleCase("c1", "1 disk, 1 GiB virtual, 256 MiB written", ROUNDS,
+                    List.of(new DiskSpec("vda", GiB, 256 * MiB, 0x11)));
+        }
+        if (CASES.contains("c2")) {
+            singleCase("c2", "2 disks, 2 GiB virtual, 1 GiB written each", ROUNDS_LARGE,
+                    List.of(new DiskSpec("vda", 2 * GiB, GiB, 0x21), new DiskSpec("vdb", 2 * GiB, GiB, 0x22)));
+        }
+        if (CASES.contains("c3")) {
+            concurrentCase("c3", CONCURRENT + " small VMs at once (64 MiB disk, 16 MiB written)");
+        }
+        idleCpuNsPerMs = idleCpuRate();
+        line("idle JVM CPU (engine started, nothing migrating): %.1f ms per s", idleCpuNsPerMs / 1000.0);
+        tables.forEach(Runnable::run);
 
         System.out.println("\n===== nbdflow benchmark =====\n" + report + "=============================\n");
     }
 
     // ---- the two single-VM cases
 
-    private void singleCase(String id, String title, List<DiskSpec> disks) throws Exception {
+    private void singleCase(String id, String title, int rounds, List<DiskSpec> disks) throws Exception {
         List<Path> files = images(id, disks);
         Samples[] a = {new Samples(), new Samples(), new Samples()};
         Samples[] b = {new Samples(), new Samples(), new Samples()};
-        Samples cpuA = new Samples();
-        Samples cpuB = new Samples();
-        Sample lastA = null;
-        Sample lastB = null;
-        for (int round = 1; round <= ROUNDS; round++) {
+        List<Sample> runsA = new ArrayList<>();
+        List<Sample> runsB = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
             // a-b, then b-a: neither side always runs on a machine the other just warmed
             boolean bareFirst = round % 2 == 1;
             for (int k = 0; k < 2; k++) {
                 boolean runA = (k == 0) == bareFirst;
                 String name = id + (runA ? "a" : "b") + round;
                 Sample s = runA ? runBare(name, files) : runWorkflow(name, files);
-                (runA ? cpuA : cpuB).add(s.cpuNs() / 1_000_000);
+                (runA ? runsA : runsB).add(s);
                 Samples[] into = runA ? a : b;
                 into[0].add(s.totalMs());
                 into[1].add(s.steadyMs());
                 into[2].add(s.downtimeMs());
-                if (runA) {
-                    lastA = s;
-                } else {
-                    lastB = s;
-                }
             }
             if (round == 1 && id.equals("c1")) {
                 assertCopiesIdentical(files, id + "a1", id + "b1");
             }
-            cleanDestination(id + "a" + round, disks);
-            cleanDestination(id + "b" + round, disks);
+            cleanDestination(id + "a" + round, disks.size());
+            cleanDestination(id + "b" + round, disks.size());
         }
+        tables.add(() -> singleTable(title, rounds, a, b, runsA, runsB));
+    }
+
+    private void singleTable(String title, int rounds, Samples[] a, Samples[] b, List<Sample> runsA, List<Sample> runsB) {
+        Samples cpuA = new Samples();
+        Samples cpuB = new Samples();
+        runsA.forEach(s -> cpuA.add(netCpuMs(s.cpuNs(), s.totalMs())));
+        runsB.forEach(s -> cpuB.add(netCpuMs(s.cpuNs(), s.totalMs())));
         line("");
-        line("%s (%d runs each, ms: median (min-max))", title, ROUNDS);
+        line("%s (%d runs each, ms: median (min-max))", title, rounds);
         line("  %-13s %-22s %-22s %s", "", "a bare QMP", "b workflow", "b/a (medians)");
         String[] rows = {"total", "steady state", "downtime"};
         for (int i = 0; i < 3; i++) {
@@ -147,8 +167,8 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         }
         line("  JVM CPU per migration (idle removed), ms: a %s, b %s; engine overhead b-a %.0f ms",
                 cpuA.summary(), cpuB.summary(), cpuB.median() - cpuA.median());
-        line("  last a phases: %s", lastA.breakdown());
-        line("  last b steps:  %s", lastB.breakdown());
+        line("  last a phases: %s", runsA.get(runsA.size() - 1).breakdown());
+        line("  last b steps:  %s", runsB.get(runsB.size() - 1).breakdown());
     }
 
     // ---- many small VMs at once
@@ -164,7 +184,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         Samples eachB = new Samples();
         Samples downA = new Samples();
         Samples downB = new Samples();
-        Samples cpuB = new Samples();
+        List<long[]> cpuB = new ArrayList<>();
         for (int round = 1; round <= CONCURRENT_ROUNDS; round++) {
             String prefix = id + "r" + round;
             for (boolean runA : round % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true}) {
@@ -175,13 +195,20 @@ class StorageMigrationBenchmark extends SpringQemuTest {
                 } else {
                     long[] wallCpu = concurrentWorkflow(p, vms, eachB, downB);
                     wallB.add(wallCpu[0]);
-                    cpuB.add(wallCpu[1] / CONCURRENT / 1_000_000);
+                    cpuB.add(wallCpu);
                 }
                 for (int i = 0; i < CONCURRENT; i++) {
-                    cleanDestination(p + i, List.of(new DiskSpec("vda", 0, 0, 0)));
+                    cleanDestination(p + i, 1);
                 }
             }
         }
+        tables.add(() -> concurrentTable(title, wallA, wallB, eachA, eachB, downA, downB, cpuB));
+    }
+
+    private void concurrentTable(String title, Samples wallA, Samples wallB, Samples eachA, Samples eachB,
+                                 Samples downA, Samples downB, List<long[]> wallAndCpuB) {
+        Samples cpuB = new Samples();
+        wallAndCpuB.forEach(w -> cpuB.add(netCpuMs(w[1], w[0]) / CONCURRENT));
         line("");
         line("%s (%d rounds, all %d migrated each time; ms: median (min-max))", title, CONCURRENT_ROUNDS, CONCURRENT);
         line("  %-22s %-22s %-22s %s", "", "a bare QMP (threads)", "b workflow", "b/a (medians)");
@@ -244,8 +271,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
             lastEnd = Math.max(lastEnd, hpi.getEndTime().getTime());
         }
         long wall = lastEnd - t0;
-        long cpu = processCpuNs() - cpu0 - (threadCpuNs() - observer0) - (long) (idleCpuNsPerMs * wall);
-        return new long[] {wall, cpu};
+        return new long[] {wall, processCpuNs() - cpu0 - (threadCpuNs() - observer0)};
     }
 
     // ---- one migration each way
@@ -271,7 +297,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
             int migrationPort = ports.reserve(hostB().address(), owner);
             long cpu0 = processCpuNs();
             BareSequence.Result r = bare.migrate(d, source, hostB(), nbdPort, migrationPort);
-            long cpu = processCpuNs() - cpu0 - (long) (idleCpuNsPerMs * r.totalMs());
+            long cpu = processCpuNs() - cpu0;
             return new Sample(r.totalMs(), r.steadyStateMs(), r.downtimeMs(), cpu, r.phases().toString());
         } finally {
             ports.release(owner);
@@ -291,7 +317,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         Map<String, Object> vars = variables(id);
         assertThat(vars.get("outcome")).as("%s: %s", name, vars.get("failureReason")).isEqualTo("migrated");
         long total = hpi.getEndTime().getTime() - t0;
-        long cpu = processCpuNs() - cpu0 - observer - (long) (idleCpuNsPerMs * total);
+        long cpu = processCpuNs() - cpu0 - observer;
         List<HistoricActivityInstance> steps = processEngine.getHistoryService().createHistoricActivityInstanceQuery()
                 .processInstanceId(id).orderByHistoricActivityInstanceStartTime().asc().list();
         long steady = steps.stream().filter(s -> s.getActivityId().equals(STEADY_STATE)).findFirst()
@@ -375,9 +401,9 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     }
 
     /** Ends the migrated guest on host-b and deletes its disks there, so space stays small. */
-    private void cleanDestination(String name, List<DiskSpec> specs) throws Exception {
+    private void cleanDestination(String name, int disks) throws Exception {
         processes.find(hostB(), name).ifPresent(q -> processes.stop(q, Duration.ofSeconds(10)));
-        for (int i = 0; i < specs.size(); i++) {
+        for (int i = 0; i < disks; i++) {
             Files.deleteIfExists(DiskPlan.destinationFile(hostB().storageDir(), name, "vd" + (char) ('a' + i), "qcow2"));
         }
     }
@@ -405,11 +431,30 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     }
 
     /** CPU the JVM burns doing nothing (job acquisition, watchers, GC), per ms of wall time. */
-    private static double idleCpuRate() throws InterruptedException {
+    private double idleCpuRate() throws InterruptedException {
+        Thread.sleep(1000); // let the last migration's clean-up settle
+        var threads = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> before = new HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            before.put(id, threads.getThreadCpuTime(id));
+        }
         long cpu0 = processCpuNs();
         long t0 = System.nanoTime();
         Thread.sleep(3000);
-        return (processCpuNs() - cpu0) / ((System.nanoTime() - t0) / 1e6);
+        double rate = (processCpuNs() - cpu0) / ((System.nanoTime() - t0) / 1e6);
+        // who burns it: the busiest threads of the idle window
+        List<String> busiest = new ArrayList<>();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null || !before.containsKey(info.getThreadId())) {
+                continue;
+            }
+            long used = threads.getThreadCpuTime(info.getThreadId()) - before.get(info.getThreadId());
+            if (used > 30_000_000) {
+                busiest.add(String.format("%s %d ms", info.getThreadName(), used / 1_000_000));
+            }
+        }
+        line("idle window 3 s, threads above 30 ms CPU: %s", busiest);
+        return rate;
     }
 
     private static String qemuVersion() {

@@ -1,0 +1,483 @@
+package io.nbdflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.Host;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.CapabilityProbe;
+import io.nbdflow.process.QemuCapabilityProbe;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpException;
+import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.camunda.bpm.engine.history.HistoricActivityInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The seed's modes on real QEMU: the legacy block migration (tunnelled, or a side "without NBD"
+ * through an injected capability probe), selective disks with a shared disk, refusals that touch
+ * nothing, the bandwidth limit of the mirror, and the port allocator under concurrent migrations.
+ */
+@Import(ModesTest.ProbeConfig.class)
+class ModesTest extends SpringQemuTest {
+    static final long MiB = TestImages.MiB;
+
+    /** Set by a test to present a destination QEMU without an NBD server. */
+    static volatile boolean destinationWithoutNbd;
+    /** Set by a test to present a source QEMU without drive-mirror. */
+    static volatile boolean sourceWithoutMirror;
+
+    /** The real probe, minus what a test says is missing. */
+    @TestConfiguration
+    static class ProbeConfig {
+        @Bean
+        @Primary
+        CapabilityProbe injectableProbe(QemuCapabilityProbe real) {
+            return new CapabilityProbe() {
+                @Override
+                public Set<String> sourceCommands(QmpClient sourceMonitor) throws QmpException {
+                    Set<String> commands = new TreeSet<>(real.sourceCommands(sourceMonitor));
+                    if (sourceWithoutMirror) {
+                        commands.remove("drive-mirror");
+                    }
+                    return commands;
+                }
+
+                @Override
+                public Set<String> destinationCommands(Host destination) {
+                    Set<String> commands = new TreeSet<>(real.destinationCommands(destination));
+                    if (destinationWithoutNbd) {
+                        commands.remove("nbd-server-start");
+                    }
+                    return commands;
+                }
+            };
+        }
+    }
+
+    @AfterEach
+    void realCapabilitiesAgain() {
+        destinationWithoutNbd = false;
+        sourceWithoutMirror = false;
+    }
+
+    // ---- 1. tunnelled → legacy
+
+    @Test
+    void tunnelledMigrationTakesTheLegacyBlockMigrationWithAGuestWriteDuringIt() throws Exception {
+        String name = "md-tun";
+        Path vda = startDomain(name, Map.of("vda", 64 * MiB), 16 * MiB);
+        String id = migrate(name, Map.of("destinationHost", "host-b", "tunnelled", true, "bandwidthMiBps", 8));
+        boolean writtenDuring;
+        try (QmpClient qmp = tools(name)) {
+            writtenDuring = awaitMigrationActive(qmp, Duration.ofSeconds(60));
+            if (writtenDuring) {
+                guestWrite(qmp, "virtio-disk0", "write -P 0x77 32M 1M");
+            }
+        }
+        awaitEnd(id, Duration.ofSeconds(180));
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get("storageTransport")).isEqualTo("legacy");
+        assertThat((String) vars.get("cookieBegin")).contains("<qemu-migration>").doesNotContain("<nbd");
+        assertThat(vars).doesNotContainKey("nbdPort");
+        assertThat(writtenDuring).as("the block migration was still running when the guest wrote").isTrue();
+        System.out.println("legacy figures: downtimeMs=" + vars.get("downtimeMs") + " bytesMirrored="
+                + vars.get("bytesMirrored") + " totalTimeMs=" + vars.get("totalTimeMs"));
+        assertThat((Long) vars.get("bytesMirrored")).as("disk bytes QEMU transferred").isGreaterThanOrEqualTo(16 * MiB);
+        assertThat((Long) vars.get("downtimeMs")).isPositive();
+        assertThat(Ports.isListening(hostB().address(), ((Number) vars.get("migrationPort")).intValue()))
+                .as("incoming migration port closed").isFalse();
+
+        Path copy = assertMovedToHostB(name, "vda");
+        stop(name);
+        assertThat(TestImages.compare(vda, copy)).as("images identical").isTrue();
+        assertThat(TestImages.verify(copy, "qcow2", 0x11, 0, 16 * MiB)).as("written before").isTrue();
+        assertThat(TestImages.verify(copy, "qcow2", 0x77, 32 * MiB, MiB)).as("guest write during").isTrue();
+    }
+
+    // ---- 2. no NBD on one side (injected probe) → legacy
+
+    @Test
+    void destinationWithoutNbdServerFallsBackToLegacy() throws Exception {
+        destinationWithoutNbd = true;
+        assertLegacyFallback("md-nonbd-dst", "nbd-server-start");
+    }
+
+    @Test
+    void sourceWithoutDriveMirrorFallsBackToLegacy() throws Exception {
+        sourceWithoutMirror = true;
+        assertLegacyFallback("md-nonbd-src", "drive-mirror");
+    }
+
+    private void assertLegacyFallback(String name, String missing) throws Exception {
+        Path vda = startDomain(name, Map.of("vda", 32 * MiB), 8 * MiB);
+        String id = migrate(name, Map.of("destinationHost", "host-b"));
+        awaitEnd(id, Duration.ofSeconds(180));
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get("storageTransport")).isEqualTo("legacy");
+        // the source puts <nbd> in its cookie only if it can mirror; the destination's answer decides too
+        if (missing.equals("drive-mirror")) {
+            assertThat((String) vars.get("cookieBegin")).doesNotContain("<nbd");
+        } else {
+            assertThat((String) vars.get("cookieBegin")).contains("<nbd>");
+        }
+        assertThat((String) vars.get("cookiePrepare")).doesNotContain("<nbd");
+        Path copy = assertMovedToHostB(name, "vda");
+        stop(name);
+        assertThat(TestImages.compare(vda, copy)).as("images identical").isTrue();
+    }
+
+    // ---- 3. selective disks over NBD
+
+    @Test
+    void selectedDiskIsCopiedAndTheOtherStaysSharedWithAGuestWriteDuringTheMirror() throws Exception {
+        String name = "md-sel";
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        sizes.put("vda", 64 * MiB);
+        sizes.put("vdb", 32 * MiB);
+        startDomain(name, sizes, 8 * MiB);
+        Path vda = hostA().storageDir().resolve(name + "-src-vda.qcow2");
+        Path vdb = hostA().storageDir().resolve(name + "-src-vdb.qcow2");
+        Set<String> before = destinationStorage();
+
+        String id = migrate(name, Map.of("destinationHost", "host-b", "migrateDisks", "vda", "bandwidthMiBps", 8));
+        try (QmpClient qmp = tools(name)) {
+            awaitMirrorJobs(qmp, 1);
+            assertThat(SourceSide.mirrorJobs(qmp)).as("one mirror, still running").hasSize(1)
+                    .allMatch(j -> !j.ready());
+            guestWrite(qmp, "virtio-disk1", "write -P 0x78 4M 1M");   // inside the written area
+            guestWrite(qmp, "virtio-disk1", "write -P 0x79 20M 1M");  // a new cluster: qcow2 metadata changes
+            guestWrite(qmp, "virtio-disk0", "write -P 0x77 40M 1M");
+        }
+        awaitEnd(id, Duration.ofSeconds(180));
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get("storageTransport")).isEqualTo("nbd");
+        assertThat((String) vars.get("cookieBegin")).contains("<disk target='vda'").doesNotContain("target='vdb'");
+
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-b");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+        Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
+        assertThat(domain.path("disks").findValuesAsText("file")).containsExactly(copy.toString(), vdb.toString());
+        Set<String> created = destinationStorage();
+        created.removeAll(before);
+        assertThat(created).as("only vda pre-created on host-b").containsExactly(name + "-vda.qcow2");
+
+        stop(name);
+        assertThat(TestImages.compare(vda, copy)).as("vda identical").isTrue();
+        assertThat(TestImages.verify(copy, "qcow2", 0x77, 40 * MiB, MiB)).as("vda write during the mirror").isTrue();
+        assertThat(TestImages.verify(vdb, "qcow2", 0x78, 4 * MiB, MiB)).as("vdb write (allocated area)").isTrue();
+        assertThat(TestImages.verify(vdb, "qcow2", 0x79, 20 * MiB, MiB)).as("vdb write (new cluster)").isTrue();
+        assertThat(TestImages.verify(vdb, "qcow2", 0x11, 0, 4 * MiB)).as("vdb's earlier content").isTrue();
+        assertThat(check(vdb)).as("qemu-img check of the shared vdb").isZero();
+    }
+
+    // ---- 4. legacy cannot honour a selection
+
+    @Test
+    void legacyWithASelectionOfWritableDisksIsRefused() throws Exception {
+        String name = "md-tunsel";
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        sizes.put("vda", 16 * MiB);
+        sizes.put("vdb", 16 * MiB);
+        startDomain(name, sizes, MiB);
+        Set<String> before = destinationStorage();
+        String id = migrate(name, Map.of("destinationHost", "host-b", "tunnelled", true, "migrateDisks", "vda"));
+        awaitEnd(id, Duration.ofSeconds(60));
+        assertRefused(name, id, "migrateDisks", before);
+    }
+
+    // ---- 5. refusals
+
+    @Test
+    void badRequestsAreRefusedAndTouchNothing() throws Exception {
+        String running = "md-ref";
+        startDomain(running, Map.of("vda", 16 * MiB), MiB);
+        String off = "md-ref-off";
+        define(off, Map.of("vda", 16 * MiB), MiB);
+
+        record Case(String label, String field, String domain, Map<String, Object> vars) { }
+        List<Case> cases = List.of(
+                new Case("unknown domain", "domain", "md-nobody", Map.of("destinationHost", "host-b")),
+                new Case("domain not running", "domain", off, Map.of("destinationHost", "host-b")),
+                new Case("unknown destination", "destinationHost", running, Map.of("destinationHost", "host-z")),
+                new Case("destination = current host", "destinationHost", running,
+                        Map.of("destinationHost", "host-a")),
+                new Case("bad copyStorage", "copyStorage", running,
+                        Map.of("destinationHost", "host-b", "copyStorage", "bogus")),
+                new Case("copyStorage inc (for now)", "copyStorage", running,
+                        Map.of("destinationHost", "host-b", "copyStorage", "inc")),
+                new Case("unknown disk", "migrateDisks", running,
+                        Map.of("destinationHost", "host-b", "migrateDisks", "vdz")),
+                new Case("negative bandwidth", "bandwidthMiBps", running,
+                        Map.of("destinationHost", "host-b", "bandwidthMiBps", -1L)));
+        for (Case c : cases) {
+            Set<String> before = destinationStorage();
+            Map<String, Object> vars = new HashMap<>(c.vars());
+            vars.put("domain", c.domain());
+            String id = processEngine.getRuntimeService().startProcessInstanceByKey("storageMigration", vars).getId();
+            awaitEnd(id, Duration.ofSeconds(60));
+            Map<String, Object> result = variables(id);
+            assertThat(result.get("outcome")).as("%s: failureReason %s", c.label(), result.get("failureReason"))
+                    .isEqualTo("refused");
+            assertThat((String) result.get("failureReason")).as(c.label()).startsWith(c.field() + ":");
+            assertNothingOnHostB(c.domain(), result, before, c.label());
+        }
+        JsonNode domain = api().getForObject("/api/domains/" + running, JsonNode.class);
+        assertThat(domain.path("state").asText()).as("released by every refusal").isEqualTo("running");
+        assertThat(domain.path("host").asText()).isEqualTo("host-a");
+        assertThat(api().getForObject("/api/domains/" + off, JsonNode.class).path("state").asText())
+                .isEqualTo("shutoff");
+    }
+
+    // ---- 6. bandwidth
+
+    @Test
+    void mirrorRespectsTheBandwidthLimit() throws Exception {
+        String name = "md-bw";
+        startDomain(name, Map.of("vda", 128 * MiB), 32 * MiB);
+        String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
+        awaitEnd(id, Duration.ofSeconds(180));
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get("storageTransport")).isEqualTo("nbd");
+
+        List<HistoricActivityInstance> acts = processEngine.getHistoryService().createHistoricActivityInstanceQuery()
+                .processInstanceId(id).list();
+        long mirrorStart = acts.stream().filter(a -> a.getActivityId().startsWith("Task_MirrorDisks"))
+                .mapToLong(a -> a.getStartTime().getTime()).min().orElseThrow();
+        long steady = acts.stream().filter(a -> a.getActivityId().equals("Task_WaitSteadyState"))
+                .mapToLong(a -> a.getEndTime().getTime()).max().orElseThrow();
+        double seconds = (steady - mirrorStart) / 1000.0;
+        double rate = 128 / seconds;
+        System.out.printf("bandwidth: 128 MiB mirrored to steady state in %.2f s = %.1f MiB/s (limit 16)%n",
+                seconds, rate);
+        assertThat(seconds).as("mirror time at 16 MiB/s (rate %.1f MiB/s)", rate).isGreaterThanOrEqualTo(128 / 16 * 0.8);
+        stop(name);
+    }
+
+    // ---- 7. ports under concurrent migrations
+
+    @Test
+    void concurrentMigrationsGetDistinctPorts() throws Exception {
+        List<String> names = List.of("md-par1", "md-par2", "md-par3");
+        List<Path> sources = new ArrayList<>();
+        for (String name : names) {
+            sources.add(startDomain(name, Map.of("vda", 64 * MiB), 8 * MiB));
+        }
+        List<String> ids = new ArrayList<>();
+        for (String name : names) {
+            ids.add(migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 8)));
+        }
+        // while at least two mirror, every reserved port is held by one migration only
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        int mirroring;
+        while (true) {
+            mirroring = 0;
+            for (String id : ids) {
+                mirroring += processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
+                        .activityId("Task_WaitSteadyState").count() > 0 ? 1 : 0;
+            }
+            if (mirroring >= 2) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("two migrations mirroring at once").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (String id : ids) {
+            if (processEngine.getRuntimeService().createProcessInstanceQuery().processInstanceId(id).count() == 0) {
+                continue;
+            }
+            for (String v : List.of("nbdPort", "migrationPort")) {
+                Object port = processEngine.getRuntimeService().getVariable(id, v);
+                if (port != null) {
+                    ports.add(((Number) port).intValue());
+                }
+            }
+        }
+        System.out.println("ports of the running migrations (" + mirroring + " mirroring): " + ports);
+        assertThat(ports).as("ports of running migrations").hasSizeGreaterThanOrEqualTo(4)
+                .doesNotHaveDuplicates();
+
+        for (String id : ids) {
+            awaitEnd(id, Duration.ofSeconds(180));
+        }
+        Set<Integer> all = new HashSet<>();
+        for (int i = 0; i < names.size(); i++) {
+            Map<String, Object> vars = variables(ids.get(i));
+            assertThat(vars.get("outcome")).as("%s: %s", names.get(i), vars.get("failureReason"))
+                    .isEqualTo("migrated");
+            assertThat(all.add(((Number) vars.get("nbdPort")).intValue())).as("nbd port unique").isTrue();
+            assertThat(all.add(((Number) vars.get("migrationPort")).intValue())).as("migration port unique").isTrue();
+            Path copy = assertMovedToHostB(names.get(i), "vda");
+            stop(names.get(i));
+            assertThat(TestImages.compare(sources.get(i), copy)).as(names.get(i) + " identical").isTrue();
+        }
+    }
+
+    // ---- helpers
+
+    /** Defines a domain on host-a with qcow2 disks of those sizes, each with `written` bytes of 0x11. */
+    private Path define(String name, Map<String, Long> sizes, long written) {
+        List<Map<String, Object>> disks = new ArrayList<>();
+        Path first = null;
+        for (Map.Entry<String, Long> d : sizes.entrySet()) {
+            Path file = TestImages.create(hostA().storageDir(), name + "-src-" + d.getKey() + ".qcow2", "qcow2",
+                    d.getValue());
+            TestImages.write(file, "qcow2", 0x11, 0, written);
+            disks.add(Map.of("target", d.getKey(), "file", file.toString(), "format", "qcow2"));
+            first = first == null ? file : first;
+        }
+        ResponseEntity<String> r = api().exchange("/api/domains/" + name, HttpMethod.PUT,
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 64, "vcpus", 1, "disks", disks)),
+                String.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
+        return first;
+    }
+
+    private Path startDomain(String name, Map<String, Long> sizes, long written) {
+        Path first = define(name, sizes, written);
+        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        return first;
+    }
+
+    private void stop(String name) {
+        assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+    }
+
+    /** The domain runs on host-b; returns its copy of that disk in host-b's storage. */
+    private Path assertMovedToHostB(String name, String target) {
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-b");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+        Path copy = hostB().storageDir().resolve(name + "-" + target + ".qcow2");
+        assertThat(domain.path("disks").findValuesAsText("file")).contains(copy.toString());
+        assertThat(hostA().domainDir(name)).as("source QEMU's folder").doesNotExist();
+        return copy;
+    }
+
+    private void assertRefused(String name, String id, String field, Set<String> before) throws IOException {
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("refused");
+        assertThat((String) vars.get("failureReason")).startsWith(field + ":");
+        assertNothingOnHostB(name, vars, before, name);
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-a");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+    }
+
+    private void assertNothingOnHostB(String name, Map<String, Object> vars, Set<String> before, String label)
+            throws IOException {
+        assertThat(destinationStorage()).as(label + ": host-b storage as before").isEqualTo(before);
+        assertThat(hostB().domainDir(name)).as(label + ": destination folder").doesNotExist();
+        assertThat(vars).as(label + ": no destination QEMU started").doesNotContainKey("destinationPid");
+        assertThat(vars).as(label + ": no ports kept").doesNotContainKeys("nbdPort");
+    }
+
+    private String migrate(String name, Map<String, Object> body) {
+        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", body, JsonNode.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
+        return r.getBody().path("processInstanceId").asText();
+    }
+
+    private QmpClient tools(String name) throws Exception {
+        return QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
+    }
+
+    /** A write as the guest makes it: HMP qemu-io on the disk's virtio device (empty answer = success). */
+    private static void guestWrite(QmpClient qmp, String device, String command) throws Exception {
+        String out = qmp.execute("human-monitor-command", Map.of("command-line",
+                "qemu-io -d /machine/peripheral/" + device + "/virtio-backend \"" + command + "\"")).asText();
+        assertThat(out).as("qemu-io via HMP").isEmpty();
+    }
+
+    /** Waits until the source's migration is active; false if it was over before we saw it running. */
+    private static boolean awaitMigrationActive(QmpClient qmp, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String status = SourceSide.queryMigrate(qmp).status();
+            if (status.equals("active")) {
+                return true;
+            }
+            if (status.equals("completed")) {
+                return false;
+            }
+            assertThat(System.nanoTime()).as("block migration started (status " + status + ")")
+                    .isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    private static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (SourceSide.mirrorJobs(qmp).size() < count) {
+            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private void awaitEnd(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
+                .finished().count() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
+                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list()
+                        .stream().map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList()
+                        + "; variables: " + variables(id));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
+    }
+
+    private Set<String> destinationStorage() throws IOException {
+        Files.createDirectories(hostB().storageDir());
+        try (Stream<Path> files = Files.list(hostB().storageDir())) {
+            return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
+        }
+    }
+
+    /** qemu-img check's exit code: 0 = no errors. */
+    private static int check(Path image) {
+        return io.nbdflow.host.ExternalCommand.run(List.of("qemu-img", "check", "-q", image.toString()),
+                Duration.ofMinutes(1)).exitCode();
+    }
+}
