@@ -6,7 +6,8 @@
 //
 // Exits 0 when every page and element was found, 1 (naming the step) otherwise, 2 on bad usage.
 // Uses the system's Chromium (CHROMIUM, default /usr/bin/chromium): playwright-core downloads no
-// browser. CHECK_TIMEOUT_MS bounds each wait (default 30000). run.sh beside this file installs
+// browser. CHECK_TIMEOUT_MS bounds each wait (default 60000); on
+// failure the page as it was is saved as OUTDIR/failure.png. run.sh beside this file installs
 // what is missing and then runs this script.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -19,7 +20,7 @@ if (!baseUrl || !user || !password || !outDir) {
 }
 const base = baseUrl.replace(/\/+$/, '');
 const PROCESS_NAME = 'Storage migration';
-const TIMEOUT = Number(process.env.CHECK_TIMEOUT_MS || 30_000);
+const TIMEOUT = Number(process.env.CHECK_TIMEOUT_MS || 60_000);
 
 let step = 'start';
 function log(message) {
@@ -32,7 +33,7 @@ async function logInIfAsked(page) {
   const username = page.getByPlaceholder('Username');
   // either the login form or the header's logged-in part ([cam-if-logged-in]) becomes visible
   const state = await page.waitForFunction(() => {
-    const visible = (selector) => [...document.querySelectorAll(selector)].some((e) => e.offsetParent !== null);
+    const visible = (selector) => [...document.querySelectorAll(selector)].some((e) => e.checkVisibility());
     return visible('input[placeholder="Username"]') ? 'login' : visible('[cam-if-logged-in]') ? 'in' : null;
   }, null, { timeout: TIMEOUT });
   if (await state.jsonValue() === 'login') {
@@ -48,7 +49,7 @@ async function logInIfAsked(page) {
 async function settle(page) {
   await page.waitForLoadState('networkidle');
   await page.waitForFunction(() => ![...document.querySelectorAll('body *')].some((e) =>
-    e.offsetParent !== null && e.children.length === 0 && /loading/i.test(e.textContent || '')), null,
+    e.children.length === 0 && /loading/i.test(e.textContent || '') && e.checkVisibility()), null,
   { timeout: TIMEOUT });
 }
 
@@ -109,6 +110,11 @@ try {
 } catch (e) {
   console.error(`cockpit-check: FAILED at "${step}": ${e.message}`);
   process.exitCode = 1;
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      await page.screenshot({ path: join(outDir, 'failure.png') }).catch(() => {});
+    }
+  }
 } finally {
   await browser.close();
 }

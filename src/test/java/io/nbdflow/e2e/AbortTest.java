@@ -96,7 +96,11 @@ class AbortTest extends SpringQemuTest {
         String name = "ab-message";
         Path vda = startDomain(name, 256 * MiB, 64 * MiB);
         Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        // 8 s of mirror: room for the message, even on a busy machine
+        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 8);
+        // the engine REST API's first call is slow (Jersey starts): make it before the clock runs
+        assertThat(api().getForEntity(engineRest() + "/process-definition/key/storageMigration", String.class)
+                .getStatusCode()).isEqualTo(HttpStatus.OK);
 
         String id = migrate(name, request);
         awaitActivity(id, "Task_WaitSteadyState", Duration.ofSeconds(60));

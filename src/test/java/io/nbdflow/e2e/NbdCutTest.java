@@ -38,6 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are copied here), and the same migration started again succeeds.
  */
 class NbdCutTest extends SpringQemuTest {
+    /** host-b's address in this run (see NbdflowTestContext: -Dnbdflow.test.address-b). */
+    static final String HOST_B = System.getProperty("nbdflow.test.address-b", "127.0.0.2");
+
     static final long MiB = TestImages.MiB;
     /** The guest's write during the migration: inside the written area, so no qcow2 metadata changes. */
     static final int GUEST_PATTERN = 0x5c;
@@ -108,7 +111,7 @@ class NbdCutTest extends SpringQemuTest {
                         .isFalse();
             }
         }
-        assertThat(listeners("127.0.0.2", testRoot())).as("our listeners on host-b").isEmpty();
+        assertThat(listeners(HOST_B, testRoot())).as("our listeners on host-b").isEmpty();
     }
 
     /** The same request again goes through; the source image holds the guest's write from before. */
@@ -122,7 +125,7 @@ class NbdCutTest extends SpringQemuTest {
         awaitEnd(again, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(again);
         assertThat(vars.get("outcome")).as("failureReason: %s; listeners on host-b: %s", vars.get("failureReason"),
-                listeners("127.0.0.2", null)).isEqualTo("migrated");
+                listeners(HOST_B, null)).isEqualTo("migrated");
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
         assertThat(domain.path("state").asText()).isEqualTo("running");

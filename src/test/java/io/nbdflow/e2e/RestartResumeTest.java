@@ -45,6 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * DomainRestartTest does), so that a second context sees what the first one left.
  */
 class RestartResumeTest {
+    /** host-b's address in this run (see NbdflowTestContext: -Dnbdflow.test.address-b). */
+    static final String HOST_B = System.getProperty("nbdflow.test.address-b", "127.0.0.2");
+
     private Path root;
     private String db;
     private ConfigurableApplicationContext context;
@@ -133,13 +136,13 @@ class RestartResumeTest {
         assertThat(QemuProcesses.isLiveQemu(sourcePid)).as("source QEMU gone").isFalse();
         assertThat(hostDir("a", name)).doesNotExist();
         // other test runs on this machine share the port range: check this migration's ports and our QEMUs
-        InetAddress hostB = InetAddress.getByName("127.0.0.2");
+        InetAddress hostB = InetAddress.getByName(HOST_B);
         for (String variable : List.of("nbdPort", "migrationPort")) {
             assertThat(vars.get(variable)).as(variable).isInstanceOf(Number.class);
             assertThat(Ports.isListening(hostB, ((Number) vars.get(variable)).intValue()))
-                    .as("%s on host-b; listeners: %s", variable, NbdCutTest.listeners("127.0.0.2", null)).isFalse();
+                    .as("%s on host-b; listeners: %s", variable, NbdCutTest.listeners(HOST_B, null)).isFalse();
         }
-        assertThat(NbdCutTest.listeners("127.0.0.2", root)).as("our listeners on host-b").isEmpty();
+        assertThat(NbdCutTest.listeners(HOST_B, root)).as("our listeners on host-b").isEmpty();
 
         assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);

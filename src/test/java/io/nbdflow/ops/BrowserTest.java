@@ -52,18 +52,22 @@ class BrowserTest extends SpringQemuTest {
         Path startForm = out.resolve("tasklist-start-form.png");
         Files.deleteIfExists(cockpit);
         Files.deleteIfExists(startForm);
+        Files.deleteIfExists(out.resolve("failure.png"));
 
-        Process check = new ProcessBuilder(List.of("sh", "tools/browser/run.sh", "http://localhost:" + port,
+        ProcessBuilder builder = new ProcessBuilder(List.of("sh", "tools/browser/run.sh", "http://localhost:" + port,
                 NbdflowTestContext.USER, NbdflowTestContext.PASSWORD, out.toString()))
                 .directory(projectRoot().toFile())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        // generous waits: the first load of a web app is slow on a busy machine (2 cores, parallel tests)
+        builder.environment().put("CHECK_TIMEOUT_MS", "180000");
+        Process check = builder.start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> read(check.getInputStream()));
         try {
             // the first run may install playwright-core (npm ci) and Chromium (apt-get)
             assertThat(check.waitFor(10, TimeUnit.MINUTES)).as("tools/browser/run.sh finished within 10 minutes").isTrue();
             String text = output.join();
-            assertThat(check.exitValue()).as("tools/browser/run.sh exit code; its output:%n%s", text).isZero();
+            assertThat(check.exitValue()).as("tools/browser/run.sh exit code (see %s/failure.png); its output:%n%s",
+                    out, text).isZero();
             assertThat(text).contains("start form fields: Domain | Destination host").contains("cockpit-check: OK");
         } finally {
             check.descendants().forEach(ProcessHandle::destroyForcibly);
