@@ -23,6 +23,8 @@ const PROCESS_NAME = 'Storage migration';
 const TIMEOUT = Number(process.env.CHECK_TIMEOUT_MS || 60_000);
 
 let step = 'start';
+const problems = [];
+const pending = new Set();
 function log(message) {
   step = message;
   console.log(`cockpit-check: ${message}`);
@@ -63,6 +65,14 @@ try {
   mkdirSync(outDir, { recursive: true });
   const page = await browser.newPage({ viewport: { width: 1440, height: 1050 } });
   page.setDefaultTimeout(TIMEOUT);
+  // what went wrong in the page, printed if a step fails
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('request', (r) => pending.add(r.url()));
+  page.on('requestfinished', (r) => pending.delete(r.url()));
+  page.on('requestfailed', (r) => pending.delete(r.url()));
 
   log('open Cockpit');
   await page.goto(`${base}/camunda/app/cockpit/default/`);
@@ -109,6 +119,8 @@ try {
   console.log('cockpit-check: OK');
 } catch (e) {
   console.error(`cockpit-check: FAILED at "${step}": ${e.message}`);
+  for (const p of problems.slice(-20)) console.error(`  ${p}`);
+  for (const url of pending) console.error(`  still loading: ${url}`);
   process.exitCode = 1;
   for (const context of browser.contexts()) {
     for (const page of context.pages()) {
