@@ -33,6 +33,11 @@ public class Storage {
         this.qemuImg = qemuImgBinary;
     }
 
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
     /** qemu-img info; -U (no lock) so that it also works on an image a running QEMU holds. */
     public ImageInfo info(Path file) {
         ExternalCommand.Result r = run(List.of(qemuImg, "info", "--output=json", "-U", file.toString()));
@@ -41,9 +46,9 @@ public class Storage {
         }
         try {
             JsonNode n = JSON.readTree(r.stdout());
-            JsonNode backing = n.get("backing-filename");
             return new ImageInfo(n.path("format").asText(), n.path("virtual-size").asLong(),
-                    n.path("actual-size").asLong(), backing == null || backing.isNull() ? null : backing.asText());
+                    n.path("actual-size").asLong(), text(n, "backing-filename"), text(n, "full-backing-filename"),
+                    text(n, "backing-filename-format"));
         } catch (IOException e) {
             throw new StorageException("cannot read qemu-img info output for " + file + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.nbdflow.process;
 import io.nbdflow.domain.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.Host;
+import io.nbdflow.host.ImageInfo;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.CopyStorage;
@@ -17,6 +18,7 @@ import io.nbdflow.qmp.QmpClient;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,11 +63,6 @@ public class InspectSourceDelegate extends MigrationStep {
                 throw refused(flag + ": expected true or false, got '" + v + "'");
             }
             x.setVariable(flag, Boolean.TRUE.equals(v)); // defaults written down, for the gateways and Cockpit
-        }
-        if (copyStorage == CopyStorage.INC) {
-            // the top layer alone is only safe over a backing chain the destination verifiably has;
-            // until that check and the overlay creation exist, refuse rather than lose data
-            throw refused("copyStorage: 'inc' is not supported yet; use 'all'");
         }
         long bandwidth = Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0);
         x.setVariable(Vars.BANDWIDTH_MIBPS, bandwidth);
@@ -127,8 +124,15 @@ public class InspectSourceDelegate extends MigrationStep {
             String destinationFile = copy
                     ? DiskPlan.destinationFile(destination.storageDir(), name, d.target(), d.format()).toString()
                     : d.file();
+            ImageInfo info = copy && copyStorage == CopyStorage.INC ? r.storage.info(Path.of(d.file())) : null;
+            String backing = info == null ? null : info.backingPath();
+            if (backing != null && !Files.isRegularFile(Path.of(backing))) {
+                // only the top layer travels: the rest of the chain must already be on the destination
+                throw refused("copyStorage: 'inc' copies only the top layer of " + d.target() + ", but its backing file "
+                        + backing + " is not present on " + destination.name());
+            }
             planned.add(new PlannedDisk(d.target(), d.format(), d.readonly(), d.virtualSize(), d.file(),
-                    destinationFile, copy));
+                    destinationFile, copy, backing, backing == null ? null : info.backingFormat()));
             bytesToCopy += copy ? d.virtualSize() : 0;
         }
         try {

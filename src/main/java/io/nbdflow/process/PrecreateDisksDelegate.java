@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 
 /**
  * Prepare, on the destination: reads the source's cookie like a destination would, and creates
- * each disk to copy with the same virtual size and format. A file that already exists is never
+ * each disk to copy with the same virtual size and format (for copyStorage=inc: an overlay on the
+ * same backing file). A file that already exists is never
  * overwritten: the migration is refused. Only files this step created are recorded, so the undo
  * can never remove anything else.
  */
@@ -54,7 +55,7 @@ public class PrecreateDisksDelegate extends MigrationStep {
         try {
             for (PlannedDisk d : disks) {
                 Path file = Path.of(d.destinationFile());
-                r.storage.createExclusive(file, d.format(), sizes.get(d.target()), null, null);
+                r.storage.createExclusive(file, d.format(), sizes.get(d.target()), d.backingFile(), d.backingFormat());
                 created.add(file);
             }
         } catch (java.nio.file.FileAlreadyExistsException e) {

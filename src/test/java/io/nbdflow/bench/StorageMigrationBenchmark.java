@@ -32,6 +32,10 @@ import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.Activity;
+import org.camunda.bpm.model.bpmn.instance.FlowNode;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.Environment;
@@ -53,6 +57,12 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     /** The 2 GiB case takes 5-20 s a migration on a loaded 2-core machine: fewer rounds keep the run short. */
     private static final int ROUNDS_LARGE = Integer.getInteger("bench.roundsLarge", 3);
     private static final String CASES = System.getProperty("bench.cases", "c1,c2,c3");
+    /**
+     * An experiment on the process, not a setting: these activities lose their asyncBefore in a
+     * copy of the BPMN deployed into the bench's own engine (the file is untouched).
+     * "Task_MirrorDisks#instances" names the multi-instance loop's per-disk asyncBefore.
+     */
+    private static final String SYNC_TASKS = System.getProperty("bench.syncTasks", "");
     private static final int CONCURRENT = Integer.getInteger("bench.concurrent", 8);
     private static final int CONCURRENT_ROUNDS = Integer.getInteger("bench.concurrentRounds", 2);
     private static final String STEADY_STATE = "Task_WaitSteadyState";
@@ -87,6 +97,9 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     @Test
     void workflowAgainstBareSequence() throws Exception {
         bare = new BareSequence(launcher, processes, monitors, storage);
+        if (!SYNC_TASKS.isBlank()) {
+            deployWithoutAsyncBefore(List.of(SYNC_TASKS.split(",")));
+        }
         line("machine: %d cores, %s; engine db %s; history %s", Runtime.getRuntime().availableProcessors(),
                 qemuVersion(), env.getProperty("spring.datasource.url", "?").replaceAll(";.*", ""),
                 env.getProperty("camunda.bpm.history-level"));
@@ -307,6 +320,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     private Sample runWorkflow(String name, List<Path> files) throws Exception {
         defineAndStart(name, files);
+        Map<Long, Long> threads0 = threadCpuById();
         long cpu0 = processCpuNs();
         long observer0 = threadCpuNs();
         long t0 = System.currentTimeMillis();
@@ -330,7 +344,26 @@ class StorageMigrationBenchmark extends SpringQemuTest {
             }
         }
         breakdown.append("end ").append(total);
+        breakdown.append("; CPU ms by thread: ").append(cpuByThreadGroup(threads0, processCpuNs() - cpu0));
         return new Sample(total, steady, (Long) vars.get("downtimeMs"), cpu, breakdown.toString());
+    }
+
+    private void deployWithoutAsyncBefore(List<String> activities) {
+        BpmnModelInstance model = Bpmn.readModelFromFile(Path.of("processes/storage-migration.bpmn").toFile());
+        for (String id : activities) {
+            String element = id.strip().replace("#instances", "");
+            FlowNode node = model.getModelElementById(element);
+            assertThat(node).as("activity %s in the BPMN", element).isNotNull();
+            if (id.endsWith("#instances")) {
+                ((Activity) node).getLoopCharacteristics().setAttributeValueNs(
+                        "http://camunda.org/schema/1.0/bpmn", "asyncBefore", "false");
+            } else {
+                node.setCamundaAsyncBefore(false);
+            }
+        }
+        processEngine.getRepositoryService().createDeployment().name("bench: fewer asyncBefore")
+                .addModelInstance("storage-migration.bpmn", model).deploy();
+        line("process variant: no asyncBefore on %s", activities);
     }
 
     private void defineAndStart(String name, List<Path> files) {
@@ -424,6 +457,35 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     private static long processCpuNs() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    private static Map<Long, Long> threadCpuById() {
+        var threads = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            cpu.put(id, threads.getThreadCpuTime(id));
+        }
+        return cpu;
+    }
+
+    /** Java threads grouped by name without numbers; the rest of the process CPU is the JVM's own (JIT, GC). */
+    private static String cpuByThreadGroup(Map<Long, Long> before, long processDeltaNs) {
+        var threads = ManagementFactory.getThreadMXBean();
+        Map<String, Long> groups = new java.util.TreeMap<>();
+        long sum = 0;
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long used = threads.getThreadCpuTime(info.getThreadId()) - before.getOrDefault(info.getThreadId(), 0L);
+            sum += used;
+            String group = info.getThreadName().replaceAll("[0-9]+", "#").replaceAll("qmp-(reader|events)-.*", "qmp-$1");
+            groups.merge(group, used, Long::sum);
+        }
+        groups.put("JVM (JIT, GC, ended threads)", processDeltaNs - sum);
+        return groups.entrySet().stream().filter(e -> e.getValue() >= 5_000_000)
+                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .map(e -> e.getKey() + " " + e.getValue() / 1_000_000).toList().toString();
     }
 
     private static long threadCpuNs() {

@@ -186,8 +186,13 @@ class CrashRestartTest {
 
     private static String tail(Path log) {
         try {
+            // the causes, then the end: a failed start ends in a long stack trace
+            List<String> causes = Files.readAllLines(log).stream()
+                    .filter(l -> l.contains("Caused by") || l.contains(" ERROR ") || l.startsWith("Description")
+                            || l.contains("Reason:"))
+                    .limit(40).toList();
             String text = Files.readString(log);
-            return text.substring(Math.max(0, text.length() - 4000));
+            return String.join("\n", causes) + "\n...\n" + text.substring(Math.max(0, text.length() - 1500));
         } catch (IOException e) {
             return "(no log: " + e + ")";
         }

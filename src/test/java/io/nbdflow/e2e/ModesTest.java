@@ -233,8 +233,6 @@ class ModesTest extends SpringQemuTest {
                         Map.of("destinationHost", "host-a")),
                 new Case("bad copyStorage", "copyStorage", running,
                         Map.of("destinationHost", "host-b", "copyStorage", "bogus")),
-                new Case("copyStorage inc (for now)", "copyStorage", running,
-                        Map.of("destinationHost", "host-b", "copyStorage", "inc")),
                 new Case("unknown disk", "migrateDisks", running,
                         Map.of("destinationHost", "host-b", "migrateDisks", "vdz")),
                 new Case("negative bandwidth", "bandwidthMiBps", running,
