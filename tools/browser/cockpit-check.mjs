@@ -25,26 +25,56 @@ const TIMEOUT = Number(process.env.CHECK_TIMEOUT_MS || 60_000);
 let step = 'start';
 const problems = [];
 const pending = new Set();
+let moduleTimeout = false;
 function log(message) {
   step = message;
   console.log(`cockpit-check: ${message}`);
 }
 
-// The web apps share one session (one login) below /camunda; log in when the app asks for it.
-async function logInIfAsked(page) {
-  const username = page.getByPlaceholder('Username');
-  // either the login form or the header's logged-in part ([cam-if-logged-in]) becomes visible
-  const state = await page.waitForFunction(() => {
-    const visible = (selector) => [...document.querySelectorAll(selector)].some((e) => e.checkVisibility());
-    return visible('input[placeholder="Username"]') ? 'login' : visible('[cam-if-logged-in]') ? 'in' : null;
-  }, null, { timeout: TIMEOUT });
-  if (await state.jsonValue() === 'login') {
-    log(`log in as ${user}`);
-    await username.fill(user);
-    await page.getByPlaceholder('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await username.waitFor({ state: 'detached', timeout: TIMEOUT });
+// Opens a web app and logs in if it asks (the apps share one session below /camunda). The apps
+// load their plugins with RequireJS, which gives up on a module after a few seconds; on a busy
+// machine the server's first answer can take longer, so such a page is loaded again (3 tries).
+async function openApp(page, url) {
+  for (let attempt = 1; ; attempt++) {
+    moduleTimeout = false;
+    await page.goto(url);
+    const state = await appState(page);
+    if (state === 'login') {
+      log(`log in as ${user}`);
+      const username = page.getByPlaceholder('Username');
+      await username.fill(user);
+      await page.getByPlaceholder('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await username.waitFor({ state: 'detached', timeout: TIMEOUT });
+      return;
+    }
+    if (state === 'in') {
+      return;
+    }
+    if (attempt === 3) {
+      throw new Error('the app did not load its modules in 3 tries');
+    }
+    console.log(`cockpit-check: the app did not load its modules; loading it again (try ${attempt + 1})`);
   }
+}
+
+// 'login' (the login form shows), 'in' (the header's logged-in part shows) or 'reload'.
+async function appState(page) {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    const state = await page.evaluate(() => {
+      const visible = (selector) => [...document.querySelectorAll(selector)].some((e) => e.checkVisibility());
+      return visible('input[placeholder="Username"]') ? 'login' : visible('[cam-if-logged-in]') ? 'in' : null;
+    }).catch(() => null); // the page may be navigating
+    if (state) {
+      return state;
+    }
+    if (moduleTimeout) {
+      return 'reload';
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`neither the login form nor a logged-in page within ${TIMEOUT} ms`);
 }
 
 // Waits until the app has loaded what it shows: no request in flight, no "Loading..." left.
@@ -67,7 +97,10 @@ try {
   page.setDefaultTimeout(TIMEOUT);
   // what went wrong in the page, printed if a step fails
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('pageerror', (e) => {
+    problems.push(`page error: ${e.message}`);
+    moduleTimeout ||= e.message.includes('Load timeout for modules');
+  });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   page.on('request', (r) => pending.add(r.url()));
@@ -75,8 +108,7 @@ try {
   page.on('requestfailed', (r) => pending.delete(r.url()));
 
   log('open Cockpit');
-  await page.goto(`${base}/camunda/app/cockpit/default/`);
-  await logInIfAsked(page);
+  await openApp(page, `${base}/camunda/app/cockpit/default/`);
 
   log('open Processes');
   await page.locator('.Header').getByRole('link', { name: 'Processes', exact: true }).click();
@@ -95,8 +127,7 @@ try {
   log(`saved ${join(outDir, 'cockpit.png')}`);
 
   log('open Tasklist');
-  await page.goto(`${base}/camunda/app/tasklist/default/`);
-  await logInIfAsked(page);
+  await openApp(page, `${base}/camunda/app/tasklist/default/`);
 
   log('open "Start process"');
   await page.getByRole('link', { name: /Start process/ }).or(page.getByRole('button', { name: /Start process/ }))

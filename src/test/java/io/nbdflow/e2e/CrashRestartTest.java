@@ -21,6 +21,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -28,9 +29,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -155,11 +158,17 @@ class CrashRestartTest {
 
     private void startApplication() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp",
-                System.getProperty("java.class.path"), NbdflowApplication.class.getName()));
+        // an empty class path entry means the working directory: drop those (surefire's path has one),
+        // else the project's own processes/ folder is deployed a second time
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> !e.isBlank()).collect(Collectors.joining(File.pathSeparator));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath,
+                NbdflowApplication.class.getName()));
         command.addAll(arguments);
         Path log = root.resolve("app-" + (++starts) + ".log");
-        app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // started in its root: no config/ of the developer's working directory applies
+        app = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (true) {
             assertThat(app.isAlive()).as("application running; its log: %s", tail(log)).isTrue();

@@ -66,6 +66,7 @@ class BrowserTest extends SpringQemuTest {
             // the first run may install playwright-core (npm ci) and Chromium (apt-get)
             assertThat(check.waitFor(10, TimeUnit.MINUTES)).as("tools/browser/run.sh finished within 10 minutes").isTrue();
             String text = output.join();
+            System.out.print(text);
             assertThat(check.exitValue()).as("tools/browser/run.sh exit code (see %s/failure.png); its output:%n%s",
                     out, text).isZero();
             assertThat(text).contains("start form fields: Domain | Destination host").contains("cockpit-check: OK");

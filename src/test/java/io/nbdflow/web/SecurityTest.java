@@ -84,11 +84,14 @@ class SecurityTest extends SpringQemuTest {
     }
 
     @Test
-    void onlyHealthIsOpenOnTheActuator() {
+    void onlyHealthIsOpenOnTheActuatorAndMetricsNeedALogin() {
         ResponseEntity<String> health = anonymous().getForEntity("/actuator/health", String.class);
         assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(health.getBody()).contains("\"status\":\"UP\"");
-        for (String path : List.of("/actuator/metrics", "/actuator/env", "/actuator/beans")) {
+        assertThat(anonymous().getForEntity("/actuator/metrics", String.class).getStatusCode())
+                .isEqualTo(HttpStatus.UNAUTHORIZED);
+        assertThat(api().getForEntity("/actuator/metrics", String.class).getStatusCode()).isEqualTo(HttpStatus.OK);
+        for (String path : List.of("/actuator/env", "/actuator/beans")) {
             assertThat(anonymous().getForEntity(path, String.class).getStatusCode().is2xxSuccessful()).as(path).isFalse();
             assertThat(api().getForEntity(path, String.class).getStatusCode().is2xxSuccessful()).as(path).isFalse();
         }
