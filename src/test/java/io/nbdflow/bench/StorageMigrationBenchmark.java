@@ -46,9 +46,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 7: the workflow (b) against the bare QMP sequence (a), same machine, same run, same disks,
  * alternating a/b. Not part of {@code mvn test}: run it with {@code ./nbdflow bench}
- * ({@code mvn -Pbench test}). Knobs (system properties): bench.rounds (5), bench.concurrent (8),
- * bench.concurrentRounds (2); any Spring property, e.g. -Dnbdflow.migration.poll-interval=200ms,
- * to measure a tuning. Prints a table; see docs/benchmarks.md.
+ * ({@code mvn -Pbench test}). Knobs (system properties): bench.rounds (5), bench.roundsLarge (3),
+ * bench.concurrent (8), bench.concurrentRounds (2), bench.warmup (3), bench.cases (c1,c2,c3),
+ * bench.syncTasks (activities without asyncBefore, in a copy of the BPMN); any Spring property, e.g.
+ * -Dcamunda.bpm.job-execution.wait-time-in-millis=500, to measure a tuning. Prints a table; see
+ * docs/benchmarks.md.
  */
 class StorageMigrationBenchmark extends SpringQemuTest {
     private static final long MiB = TestImages.MiB;

@@ -15,6 +15,7 @@ import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
@@ -37,9 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * space back (tmpfs unmounted) the same migration succeeds.
  * <p>
  * Its own application context (the extra property makes Spring build one), so that host-b's
- * storage folder is empty when the tmpfs is mounted over it.
+ * storage folder is empty when the tmpfs is mounted over it; closed after the class.
  */
 @TestPropertySource(properties = "nbdflow-test.context=disk-full")
+@DirtiesContext // closed after the class: its engine and QEMUs do not linger for the rest of the suite
 class DiskFullTest extends SpringQemuTest {
     static final long MiB = TestImages.MiB;
     static final int GUEST_PATTERN = 0x5c;
