@@ -35,7 +35,7 @@ import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.task;
 class StorageMigrationProcessTest {
 
     @RegisterExtension
-    static ProcessEngineExtension engine = ProcessEngineExtension.builder().build();
+    static ProcessEngineExtension engine = ProcessEngineExtension.builder().configurationResource("process-test.camunda.cfg.xml").build();
 
     private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, String> failAt = new HashMap<>();
