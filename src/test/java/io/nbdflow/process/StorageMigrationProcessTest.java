@@ -48,6 +48,8 @@ class StorageMigrationProcessTest {
 
     @BeforeEach
     void registerRecorders() {
+        // other test classes leave Spring engines in this JVM: say which one the assertions use
+        org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.init(engine.getProcessEngine());
         for (String step : STEPS) {
             Mocks.register(step + "Delegate", recorder(step));
         }
