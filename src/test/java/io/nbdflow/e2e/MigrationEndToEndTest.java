@@ -67,7 +67,8 @@ class MigrationEndToEndTest extends SpringQemuTest {
         assertThat(result.get("outcome")).as("failureReason: %s", result.get("failureReason")).isEqualTo("migrated");
         assertThat(result.get("storageTransport")).isEqualTo("nbd");
         assertThat((Long) result.get("bytesMirrored")).isGreaterThanOrEqualTo(200 * MiB);
-        assertThat((Long) result.get("downtimeMs")).isPositive();
+        // QEMU's own figure; it has been seen as 0 ms on a fast switchover, so only its presence is asserted
+        assertThat((Long) result.get("downtimeMs")).isNotNull().isGreaterThanOrEqualTo(0L);
         assertThat((Long) result.get("totalTimeMs")).isPositive();
         assertThat((String) result.get("cookieBegin")).contains("<disk target='vda' size='1073741824'/>");
         assertThat((String) result.get("cookiePrepare")).containsPattern("<nbd port='\\d+'/>");
