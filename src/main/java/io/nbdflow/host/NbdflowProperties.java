@@ -27,6 +27,7 @@ public record NbdflowProperties(
         @DefaultValue("qemu-img") String qemuImgBinary,
         @DefaultValue("qemu-io") String qemuIoBinary,
         @DefaultValue("./data") String dataDir,
+        @DefaultValue("") String nodeName,
         @DefaultValue Migration migration) implements Validator {
 
     /** Host names appear in the API and in process variables: keep them plain. */

@@ -179,6 +179,9 @@ public final class SourceSide {
 
     /** Starts the RAM migration, pausing before switchover so the mirrors can be completed first. */
     public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond) throws QmpException {
+        if (migrating(qmp)) {
+            return;
+        }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "pause-before-switchover", "state", true),
                 Map.of("capability", "events", "state", true))));
@@ -190,6 +193,9 @@ public final class SourceSide {
     /** The legacy path: QEMU copies the disks itself ({@code blk}, or {@code inc} for the top layer). */
     public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
                                             long bandwidthBytesPerSecond) throws QmpException {
+        if (migrating(qmp)) {
+            return;
+        }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "events", "state", true))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
@@ -198,6 +204,15 @@ public final class SourceSide {
         args.put("uri", uri);
         args.put(incremental ? "inc" : "blk", true);
         qmp.execute("migrate", args);
+    }
+
+    /**
+     * Whether QEMU is already migrating: a step redone after a crash lost its commit finds its own
+     * migration running (the domain is claimed by one migration at a time), and leaves it be.
+     */
+    private static boolean migrating(QmpClient qmp) throws QmpException {
+        return Set.of("setup", "active", "pre-switchover", "device", "wait-unplug")
+                .contains(queryMigrate(qmp).status());
     }
 
     public static MigrationStatus queryMigrate(QmpClient qmp) throws QmpException {

@@ -4,6 +4,8 @@ import io.nbdflow.migration.CookieException;
 import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.MigrationCookie;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.impl.cfg.TransactionState;
+import org.camunda.bpm.engine.impl.context.Context;
 import org.springframework.stereotype.Component;
 
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import java.util.stream.Collectors;
  * each disk to copy with the same virtual size and format (for copyStorage=inc: an overlay on the
  * same backing file). A file that already exists is never
  * overwritten: the migration is refused. Only files this step created are recorded, so the undo
- * can never remove anything else.
+ * can never remove anything else; {@link CreatedFilesJournal} keeps that true across a crash.
  */
 @Component("precreateDisksDelegate")
 public class PrecreateDisksDelegate extends MigrationStep {
@@ -37,6 +39,9 @@ public class PrecreateDisksDelegate extends MigrationStep {
             throw refused(e.getMessage());
         }
         List<PlannedDisk> disks = DiskPlanVariable.toCopy(x);
+        CreatedFilesJournal journal = new CreatedFilesJournal(r.destinationHost(x), x.getProcessInstanceId());
+        // a redo after a crash: what this step created before is ours (its record died with the commit)
+        journal.files().forEach(r.storage::deleteIfExists);
         // NBD: the sizes the source announced in its cookie; legacy: the plan's (no <nbd> element)
         Map<String, Long> sizes = cookie.nbd() != null
                 ? cookie.nbd().disks().stream()
@@ -57,16 +62,22 @@ public class PrecreateDisksDelegate extends MigrationStep {
                 Path file = Path.of(d.destinationFile());
                 r.storage.createExclusive(file, d.format(), sizes.get(d.target()), d.backingFile(), d.backingFormat());
                 created.add(file);
+                journal.add(file);
             }
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // undo our own partial work: the compensation only covers completed steps
             created.forEach(r.storage::deleteIfExists);
+            journal.delete();
             throw refused("destination file " + e.getFile() + " appeared meanwhile; nbdflow never overwrites a file");
         } catch (RuntimeException e) {
             created.forEach(r.storage::deleteIfExists);
+            journal.delete();
             throw e;
         }
         DiskPlanVariable.writeCreatedFiles(x, created);
+        // from the commit on, the process variable is the record
+        Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
+                context -> journal.delete());
     }
 
     private String existing(Path file, PlannedDisk d, long sourceSize) {

@@ -5,8 +5,11 @@ import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.LaunchRequest;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
+import io.nbdflow.host.Host;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
+
+import java.util.Optional;
 
 /**
  * Prepare: launches the destination QEMU with {@code -incoming defer -S}, its disks attached as
@@ -30,7 +33,18 @@ public class StartDestinationDelegate extends MigrationStep {
         // NBD exports need -blockdev nodes; the legacy block migration matches -drive backend names
         DiskAttachment attachment = Vars.TRANSPORT_LEGACY.equals(Vars.string(x, Vars.STORAGE_TRANSPORT))
                 ? DiskAttachment.DRIVE : DiskAttachment.BLOCKDEV;
-        QemuInstance q = launcher.launch(new LaunchRequest(domain, r.destinationHost(x), attachment, true));
+        Host destination = r.destinationHost(x);
+        Optional<QemuInstance> running = r.processes.find(destination, domain.name());
+        if (running.isPresent()) {
+            // the domain is claimed by this migration, so a QEMU of it on the destination is this step's
+            // own, launched by an attempt whose commit a crash lost: start afresh (it has received nothing)
+            if (!r.domains.migrationOf(domain.name()).orElse("").equals(x.getProcessInstanceId())) {
+                throw failed(x, "domain '" + domain.name() + "' already runs on " + destination.name()
+                        + " (pid " + running.get().pid() + ")");
+            }
+            r.processes.stop(running.get(), r.tuning.qemuStopTimeout());
+        }
+        QemuInstance q = launcher.launch(new LaunchRequest(domain, destination, attachment, true));
         x.setVariable(Vars.DESTINATION_PID, q.pid());
     }
 

@@ -33,7 +33,15 @@ public class StartNbdServerDelegate extends MigrationStep {
             for (PlannedDisk d : DiskPlanVariable.toCopy(x)) {
                 DestinationSide.exportDisk(qmp, d.target());
             }
-            DestinationSide.migrateIncoming(qmp, DestinationSide.tcpUri(address, Vars.intValue(x, Vars.MIGRATION_PORT)));
+            try {
+                DestinationSide.migrateIncoming(qmp, DestinationSide.tcpUri(address,
+                        Vars.intValue(x, Vars.MIGRATION_PORT)));
+            } catch (QmpCommandException e) {
+                if (!e.desc().contains("already been started")) {
+                    throw e;
+                }
+                // a redo after a crash: our earlier attempt started it, on the same reserved port
+            }
         } catch (QmpException | RuntimeException e) {
             stopQuietly(qmp); // our own partial work: this step will not be compensated
             throw e;
@@ -42,25 +50,41 @@ public class StartNbdServerDelegate extends MigrationStep {
                 null, r.destinationHost(x).name(), new MigrationCookie.Nbd(nbdPort, List.of()))));
     }
 
-    /**
-     * The port was free when it was reserved, but another program may have bound it since: then
-     * trade it for another reserved port, once.
-     */
     private int startServer(DelegateExecution x, QmpClient qmp, String address) throws QmpException {
         int port = Vars.intValue(x, Vars.NBD_PORT);
         try {
             DestinationSide.startNbdServer(qmp, address, port);
             return port;
         } catch (QmpCommandException e) {
-            if (!e.desc().contains("in use")) {
-                throw e;
+            if (!e.desc().contains("already running")) {
+                return startOnAnotherPortIfTaken(x, qmp, address, port, e);
             }
-            int other = r.ports.reserve(r.destinationHost(x).address(), x.getProcessInstanceId());
-            r.ports.release(x.getProcessInstanceId(), port);
-            x.setVariable(Vars.NBD_PORT, other);
-            DestinationSide.startNbdServer(qmp, address, other);
-            return other;
         }
+        // a redo after a crash: the destination QEMU is this migration's own and the server our earlier
+        // attempt's (its port and exports maybe not as recorded): start it afresh
+        DestinationSide.stopNbdServer(qmp);
+        try {
+            DestinationSide.startNbdServer(qmp, address, port);
+            return port;
+        } catch (QmpCommandException e) {
+            return startOnAnotherPortIfTaken(x, qmp, address, port, e);
+        }
+    }
+
+    /**
+     * The port was free when it was reserved, but another program may have bound it since: then
+     * trade it for another reserved port, once.
+     */
+    private int startOnAnotherPortIfTaken(DelegateExecution x, QmpClient qmp, String address, int port,
+                                          QmpCommandException e) throws QmpException {
+        if (!e.desc().contains("in use")) {
+            throw e;
+        }
+        int other = r.ports.reserve(r.destinationHost(x).address(), x.getProcessInstanceId());
+        r.ports.release(x.getProcessInstanceId(), port);
+        x.setVariable(Vars.NBD_PORT, other);
+        DestinationSide.startNbdServer(qmp, address, other);
+        return other;
     }
 
     private static void stopQuietly(QmpClient qmp) {

@@ -27,6 +27,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,7 +60,8 @@ class CrashRestartTest {
         root = NbdflowTestContext.newRoot();
         port = freePort();
         arguments = new ArrayList<>();
-        Map<String, String> properties = NbdflowTestContext.properties(root, "jdbc:h2:file:" + root.resolve("db/nbdflow"));
+        Map<String, String> properties = NbdflowTestContext.properties(root,
+                "jdbc:h2:file:" + root.resolve("db/nbdflow") + ";WRITE_DELAY=0"); // as application.yaml
         // the plain /engine-rest/... paths look for the engine named "default"
         properties.put("camunda.bpm.generate-unique-process-engine-name", "false");
         properties.put("server.port", Integer.toString(port));
@@ -74,9 +78,77 @@ class CrashRestartTest {
         }
     }
 
-    // The kill while the mirrors copy (issue #4 case 10, first part) was removed: in one of three
-    // runs the migration stayed in "Mirror disks" after the restart (no incident) beyond 120 s —
-    // apparently a job held by the killed JVM waits for the engine's lock time. See the report.
+    @Test
+    void theApplicationKilledWhileTheMirrorsCopyCompletesAfterItsRestart() throws Exception {
+        String name = "cr-mirror";
+        startApplication();
+        Path vda = image("vda", 256 * MiB, 96 * MiB);
+        startDomain(name, vda);
+        long sourcePid = QemuProcesses.readPid(hostDir("a", name).resolve(QemuInstance.PID_FILE)).orElseThrow();
+
+        // 96 MiB at 8 MiB/s: the mirror copies for ~12 s, long enough to kill in the middle of it
+        String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 8));
+        try (QmpClient qmp = tools(name)) {
+            awaitMirrorJobs(qmp, 1);
+            killApplication();
+            List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
+            assertThat(jobs).as("QEMU still mirroring after the kill").hasSize(1);
+            assertThat(jobs.get(0).ready()).as("mirror not yet in sync when killed: %s", jobs).isFalse();
+        }
+
+        startApplication();
+        awaitOutcome(id, Duration.ofSeconds(120));
+        assertMigrated(name, id, sourcePid, vda);
+    }
+
+    /**
+     * The kill lands while a step's job is running (the source QEMU is stopped, so the step waits on
+     * its monitor): the database then holds that job locked by the dead application. The restarted
+     * node releases its own locks at once instead of waiting out the engine's 5-minute lock time.
+     */
+    @Test
+    void theApplicationKilledWhileAStepWaitsOnQemuRunsTheStepAgainAfterItsRestart() throws Exception {
+        String name = "cr-step";
+        startApplication();
+        Path vda = image("vda", 64 * MiB, 16 * MiB);
+        startDomain(name, vda);
+        long sourcePid = QemuProcesses.readPid(hostDir("a", name).resolve(QemuInstance.PID_FILE)).orElseThrow();
+
+        signal("STOP", sourcePid);
+        try {
+            String id = migrate(name, Map.of("destinationHost", "host-b"));
+            // a step that asks the source (inspect, block-job check or mirror) now waits for its reply
+            Thread.sleep(4000);
+            killApplication();
+            assertThat(jobsLockedInTheDatabase()).as("a job held by the killed application").isNotEmpty()
+                    .allMatch(owner -> owner.startsWith("nbdflow@"));
+            signal("CONT", sourcePid);
+
+            startApplication();
+            awaitOutcome(id, Duration.ofSeconds(120));
+            assertMigrated(name, id, sourcePid, vda);
+        } finally {
+            signal("CONT", sourcePid);
+        }
+    }
+
+    /** Lock owners of the jobs in the (closed) database, read the way the next start finds them. */
+    private List<String> jobsLockedInTheDatabase() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + root.resolve("db/nbdflow"), "sa", "");
+             ResultSet r = c.createStatement().executeQuery(
+                     "select LOCK_OWNER_ from ACT_RU_JOB where LOCK_OWNER_ is not null")) {
+            List<String> owners = new ArrayList<>();
+            while (r.next()) {
+                owners.add(r.getString(1));
+            }
+            return owners;
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
 
     @Test
     void theApplicationKilledWhileWaitingForApprovalCompletesAfterItsRestart() throws Exception {

@@ -1,0 +1,161 @@
+package io.nbdflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.camunda.bpm.engine.delegate.ExecutionListener;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ActivityImpl;
+import org.camunda.bpm.engine.impl.pvm.process.ScopeImpl;
+import org.camunda.bpm.engine.impl.util.xml.Element;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static io.nbdflow.testsupport.TestImages.MiB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every step of the NBD path acts on QEMU and the files, then loses its commit once, as when the
+ * application dies between the two: an end listener throws after the delegate has done its work,
+ * the transaction rolls back, and the job runs the step again. Each step must recognise its own
+ * earlier work (a destination QEMU, files, an NBD server, mirrors, a running migration) and the
+ * migration still ends with an identical copy and nothing left over.
+ */
+@Import(LostCommitTest.LoseFirstCommit.class)
+class LostCommitTest extends SpringQemuTest {
+    static final List<String> STEPS = List.of("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
+            "Task_StartDestination", "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration",
+            "Task_SwitchOver", "Task_ResumeDestination", "Task_StopSource");
+    /** process instance + step: the steps whose first commit was already thrown away. */
+    static final Set<String> LOST = ConcurrentHashMap.newKeySet();
+    static final Set<String> DOMAINS = ConcurrentHashMap.newKeySet();
+
+    @TestConfiguration
+    static class LoseFirstCommit {
+        @Bean
+        AbstractProcessEnginePlugin loseFirstCommitOfEveryStep() {
+            ExecutionListener loseOnce = x -> {
+                if (DOMAINS.contains(String.valueOf(x.getVariable("domain")))
+                        && LOST.add(x.getProcessInstanceId() + "/" + x.getCurrentActivityId() + "/" + x.getVariable("disk"))) {
+                    throw new IllegalStateException("injected: the commit of " + x.getCurrentActivityId() + " is lost");
+                }
+            };
+            return new AbstractProcessEnginePlugin() {
+                @Override
+                public void preInit(ProcessEngineConfigurationImpl configuration) {
+                    if (configuration.getCustomPostBPMNParseListeners() == null) {
+                        configuration.setCustomPostBPMNParseListeners(new ArrayList<>());
+                    }
+                    configuration.getCustomPostBPMNParseListeners().add(new AbstractBpmnParseListener() {
+                        @Override
+                        public void parseServiceTask(Element element, ScopeImpl scope, ActivityImpl activity) {
+                            if (STEPS.contains(activity.getId())) {
+                                activity.addListener(ExecutionListener.EVENTNAME_END, loseOnce);
+                            }
+                        }
+                    });
+                }
+            };
+        }
+    }
+
+    @Test
+    void everyStepWhoseCommitIsLostIsRedoneWithoutLeftovers() throws Exception {
+        String name = "lost1";
+        DOMAINS.add(name);
+        Path vda = TestImages.create(hostA().storageDir(), name + "-src-vda.qcow2", "qcow2", 64 * MiB);
+        TestImages.write(vda, "qcow2", 0x31, 0, 24 * MiB);
+        Path vdb = TestImages.create(hostA().storageDir(), name + "-src-vdb.qcow2", "qcow2", 32 * MiB);
+        TestImages.write(vdb, "qcow2", 0x32, 0, 8 * MiB);
+        ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT,
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks", List.of(
+                        Map.of("target", "vda", "file", vda.toString(), "format", "qcow2"),
+                        Map.of("target", "vdb", "file", vdb.toString(), "format", "qcow2")))), String.class);
+        assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
+        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        Set<Path> destinationBefore = listing(hostB().storageDir());
+
+        ResponseEntity<JsonNode> started = api().postForEntity("/api/domains/" + name + "/migrate",
+                Map.of("destinationHost", "host-b"), JsonNode.class);
+        assertThat(started.getStatusCode().is2xxSuccessful()).as(String.valueOf(started.getBody())).isTrue();
+        String id = started.getBody().path("processInstanceId").asText();
+
+        awaitEnd(id, Duration.ofSeconds(240));
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        // every step really lost one commit (the mirror once per disk)
+        assertThat(LOST.stream().filter(k -> k.startsWith(id)).map(k -> k.split("/")[1]).distinct())
+                .containsExactlyInAnyOrderElementsOf(STEPS);
+
+        // one destination QEMU (the domain's), exactly the two copies, no journal, no port, source gone
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-b");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+        Path copyVda = hostB().storageDir().resolve(name + "-vda.qcow2");
+        Path copyVdb = hostB().storageDir().resolve(name + "-vdb.qcow2");
+        Set<Path> expected = new java.util.HashSet<>(destinationBefore);
+        expected.addAll(List.of(copyVda, copyVdb));
+        assertThat(listing(hostB().storageDir())).isEqualTo(expected);
+        assertThat(hostB().stateDir().resolve(".nbdflow-created").resolve(id)).doesNotExist();
+        assertThat(hostA().domainDir(name)).doesNotExist();
+        assertThat(Ports.listeningInRange(hostB(), hosts.ports())).as("ports on host-b").isEmpty();
+        assertThat(processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).count()).isZero();
+
+        assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        assertThat(TestImages.compare(vda, copyVda)).as("vda identical").isTrue();
+        assertThat(TestImages.compare(vdb, copyVdb)).as("vdb identical").isTrue();
+    }
+
+    private static Set<Path> listing(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return new java.util.HashSet<>(files.toList());
+        }
+    }
+
+    private HistoricProcessInstance awaitEnd(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
+                    .processInstanceId(id).singleResult();
+            if (hpi != null && hpi.getEndTime() != null) {
+                return hpi;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
+                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
+                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
+    }
+}
