@@ -9,18 +9,26 @@ import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.Deployment;
 import org.camunda.bpm.engine.test.junit5.ProcessEngineExtension;
 import org.camunda.bpm.engine.test.mock.Mocks;
+import io.nbdflow.qmp.QmpClosedException;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.jobexecutor.JobExecutorContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.assertThat;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.complete;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.managementService;
@@ -71,6 +79,9 @@ class StorageMigrationProcessTest {
             @Override
             protected void run(DelegateExecution x) {
                 calls.add("startDestination");
+                if (failAt.containsKey("startDestination")) {
+                    throw new BpmnError(FAILED, "startDestination failed: " + failAt.get("startDestination"));
+                }
             }
         });
         Mocks.register("diskList", new DiskList());
@@ -95,6 +106,9 @@ class StorageMigrationProcessTest {
                 x.setVariable("outcome", "migrated");
             }
             String error = failAt.get(step);
+            if (error != null && error.startsWith("technical")) {
+                throw new IllegalStateException(step + ": " + error);
+            }
             if (error != null && (disk == null || error.contains((String) disk))) {
                 throw new BpmnError(error.startsWith("refuse") ? "MIGRATION_REFUSED" : "MIGRATION_FAILED",
                         step + " failed: " + error);
@@ -286,5 +300,111 @@ class StorageMigrationProcessTest {
         assertThat(calls).containsSubsequence("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopNbdServer",
                 "stopDestination", "removePrecreatedDisks", "recordRollback");
         assertThat(variable(pi, "failureReason")).isEqualTo("aborted by bob");
+    }
+
+    // ---- every failure point: the undo handlers of exactly the completed steps, in reverse order
+
+    /** The steps before "fail", then the sweep, then the undo of each completed step, last first. */
+    @ParameterizedTest(name = "failure at {0}")
+    @MethodSource("failurePoints")
+    void aFailureUndoesExactlyTheCompletedStepsInReverseOrder(String failingStep, List<String> expectedAfterFailure) {
+        failAt.put(failingStep, failingStep + " failed: QEMU said no");
+        ProcessInstance pi = start(false);
+        runJobs();
+        if (failingStep.equals("startMigration")) {
+            correlate(pi, "mirrorsReady", Map.of()); // it follows the wait for steady state
+        }
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack").hasNotPassed("EndEvent_Migrated");
+        int failedAt = calls.lastIndexOf(failingStep);
+        assertThat(calls.subList(failedAt + 1, calls.size())).containsExactlyElementsOf(expectedAfterFailure);
+        assertThat((String) variable(pi, "failureReason")).contains(failingStep + " failed: QEMU said no");
+        assertThat(variable(pi, "outcome")).isEqualTo("rolled-back");
+    }
+
+    static Stream<Arguments> failurePoints() {
+        return Stream.of(
+                Arguments.of("inspectSource", List.of("cancelSourceJobs", "recordRollback")),
+                Arguments.of("precreateDisks", List.of("cancelSourceJobs", "recordRollback")),
+                Arguments.of("startDestination", List.of("cancelSourceJobs", "removePrecreatedDisks", "recordRollback")),
+                Arguments.of("startNbdServer", List.of("cancelSourceJobs", "stopDestination", "removePrecreatedDisks",
+                        "recordRollback")),
+                Arguments.of("startMigration", List.of("cancelSourceJobs", "cancelMirror", "cancelMirror",
+                        "stopNbdServer", "stopDestination", "removePrecreatedDisks", "recordRollback")));
+    }
+
+    @Test
+    void aFailureAfterTheSwitchoverIsAnIncidentAndNothingIsUndone() {
+        failAt.put("resumeDestination", "technical: destination monitor gone");
+        ProcessInstance pi = start(false);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        runtimeService().createMessageCorrelation("switchoverPoint").processInstanceId(pi.getId()).correlate();
+        managementService().executeJob(managementService().createJobQuery().activityId("Task_SwitchOver")
+                .singleResult().getId());
+        // the job executor's three attempts, each failing
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Job job = managementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
+            assertThat(job.getRetries()).isEqualTo(3 - attempt);
+            assertThatThrownBy(() -> managementService().executeJob(job.getId()))
+                    .hasMessageContaining("destination monitor gone");
+        }
+        assertThat(pi).isNotEnded().isWaitingAt("Task_ResumeDestination");
+        assertThat(runtimeService().createIncidentQuery().processInstanceId(pi.getId()).singleResult()
+                .getIncidentMessage()).contains("destination monitor gone");
+        assertThat(calls).endsWith("switchOver", "resumeDestination", "resumeDestination", "resumeDestination")
+                .doesNotContain("cancelSourceJobs", "cancelMigration", "stopDestination", "removePrecreatedDisks",
+                        "recordRollback");
+    }
+
+    /**
+     * A monitor that drops while QEMU lives is retried by the job (R3/PT2S); when the last attempt
+     * fails too the migration rolls back instead of waiting for a person. The attempts run as the
+     * job executor runs them (with its context: the step asks it how many attempts are left).
+     */
+    @Test
+    void aMonitorThatKeepsDroppingIsRetriedThenRolledBack() {
+        List<Integer> retriesSeen = new ArrayList<>();
+        Mocks.register("startNbdServerDelegate", new MigrationStep() {
+            @Override
+            protected void run(DelegateExecution x) throws Exception {
+                calls.add("startNbdServer");
+                retriesSeen.add(Context.getJobExecutorContext().getCurrentJob().getRetries());
+                throw new QmpClosedException("monitor connection closed");
+            }
+        });
+        ProcessInstance pi = start(false);
+        runJobsUntil("Task_StartNbdServer");
+        Context.setJobExecutorContext(new JobExecutorContext());
+        try {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                Job job = managementService().createJobQuery().activityId("Task_StartNbdServer").singleResult();
+                assertThatThrownBy(() -> managementService().executeJob(job.getId()))
+                        .hasMessageContaining("monitor connection closed");
+                assertThat(pi).isNotEnded();
+            }
+            managementService().executeJob(managementService().createJobQuery().activityId("Task_StartNbdServer")
+                    .singleResult().getId());
+        } finally {
+            Context.removeJobExecutorContext();
+        }
+        runJobs();
+        assertThat(retriesSeen).containsExactly(3, 2, 1);
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
+        assertThat(calls).endsWith("startNbdServer", "startNbdServer", "startNbdServer", "cancelSourceJobs",
+                "stopDestination", "removePrecreatedDisks", "recordRollback");
+        assertThat((String) variable(pi, "failureReason")).contains("monitor connection closed");
+        assertThat(runtimeService().createIncidentQuery().count()).isZero();
+    }
+
+    /** Runs due jobs until the next one is that activity's. */
+    private void runJobsUntil(String activityId) {
+        for (int round = 0; round < 100; round++) {
+            if (managementService().createJobQuery().activityId(activityId).count() > 0) {
+                return;
+            }
+            Job job = managementService().createJobQuery().messages().singleResult();
+            managementService().executeJob(job.getId());
+        }
+        throw new AssertionError("never reached " + activityId);
     }
 }
