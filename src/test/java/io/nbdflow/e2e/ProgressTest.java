@@ -1,0 +1,131 @@
+package io.nbdflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.NbdflowTestContext;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.nbdflow.testsupport.TestImages.MiB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Live progress, as an operator sees it: {@code ./nbdflow migrate ... --approve} starts a
+ * bandwidth-limited migration through the API and draws its bars, while the test reads
+ * GET /api/migrations/{id} itself and compares it with QEMU's own job offset.
+ */
+class ProgressTest extends SpringQemuTest {
+
+    @Test
+    void progressShowsBytesMovingDuringALimitedMirrorAndTheLauncherDrawsIt() throws Exception {
+        String name = "prog1";
+        Path vda = TestImages.create(hostA().storageDir(), name + "-src-vda.qcow2", "qcow2", 128 * MiB);
+        TestImages.write(vda, "qcow2", 0x41, 0, 48 * MiB);
+        ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT,
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks",
+                        List.of(Map.of("target", "vda", "file", vda.toString(), "format", "qcow2")))), String.class);
+        assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
+        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+
+        Path output = testRoot().resolve("launcher-" + name + ".out");
+        ProcessBuilder launcher = new ProcessBuilder(Path.of("nbdflow").toAbsolutePath().toString(), "migrate", name,
+                "--to", "host-b", "--bandwidth", "8", "--approve")
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        launcher.environment().put("NBDFLOW_URL", restTemplate.getRootUri());
+        launcher.environment().put("NBDFLOW_ADMIN_USER", NbdflowTestContext.USER);
+        launcher.environment().put("NBDFLOW_ADMIN_PASSWORD", NbdflowTestContext.PASSWORD);
+        Process process = launcher.start();
+        try {
+            String id = awaitId(output, process);
+
+            // the API while the mirror copies at 8 MiB/s: the offset grows, and it is QEMU's, read now
+            List<Long> copied = new ArrayList<>();
+            int bracketed = 0;
+            try (QmpClient qmp = QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"),
+                    Duration.ofSeconds(10))) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (true) {
+                    List<BlockJob> before = SourceSide.mirrorJobs(qmp);
+                    JsonNode disk = api().getForObject("/api/migrations/" + id, JsonNode.class).path("disks").path(0);
+                    List<BlockJob> after = SourceSide.mirrorJobs(qmp);
+                    if (disk.path("ready").asBoolean()) {
+                        break;
+                    }
+                    if (!before.isEmpty() && !after.isEmpty()) {
+                        long api = disk.path("bytesCopied").asLong();
+                        copied.add(api);
+                        // QEMU's offset only grows: a figure read live lies between the two reads around it
+                        assertThat(api).as("API figure between QEMU's offsets before and after")
+                                .isBetween(before.get(0).offset(), after.get(0).offset());
+                        bracketed++;
+                    }
+                    assertThat(System.nanoTime()).as("mirror in sync in time").isLessThan(deadline);
+                    Thread.sleep(300);
+                }
+            }
+            assertThat(bracketed).isGreaterThanOrEqualTo(3);
+            assertThat(copied).as("bytesCopied while mirroring").isSorted();
+            assertThat(copied.stream().filter(c -> c > 0 && c < 128 * MiB).distinct().count())
+                    .as("distinct figures between 0 and the whole disk: %s", copied).isGreaterThanOrEqualTo(3);
+
+            JsonNode waiting = api().getForObject("/api/migrations/" + id, JsonNode.class);
+            assertThat(waiting.path("disks").path(0).path("bytesCopied").asLong()).isEqualTo(128 * MiB);
+            JsonNode tasks = api().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
+            assertThat(tasks).hasSize(1);
+            assertThat(api().postForEntity(engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
+                    Map.of(), String.class).getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
+
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("launcher ends with the migration").isTrue();
+            String out = Files.readString(output);
+            assertThat(process.exitValue()).as(out).isZero();
+            // not a terminal: one block per change, so every figure it drew is in the file
+            Matcher m = Pattern.compile("(?m)^  vda  \\[[#-]{30}] (\\d+) / 128 MiB").matcher(out);
+            List<Integer> drawn = new ArrayList<>();
+            while (m.find()) {
+                drawn.add(Integer.parseInt(m.group(1)));
+            }
+            assertThat(drawn.stream().distinct().count()).as("vda bars drawn: %s", out).isGreaterThanOrEqualTo(3);
+            assertThat(drawn).isSorted();
+            assertThat(out).contains("  vda  [##############################] 128 / 128 MiB  in sync")
+                    .contains("outcome: migrated").containsPattern("downtime: \\d+ ms");
+        } finally {
+            process.destroyForcibly();
+        }
+        assertThat(api().getForObject("/api/domains/" + name, JsonNode.class).path("host").asText()).isEqualTo("host-b");
+        api().postForEntity("/api/domains/" + name + "/stop", null, String.class);
+    }
+
+    /** The launcher's first line: "migration ID: ...". */
+    private static String awaitId(Path output, Process process) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Pattern first = Pattern.compile("(?m)^migration ([0-9a-f-]+): ");
+        while (true) {
+            String out = Files.exists(output) ? Files.readString(output) : "";
+            Matcher m = first.matcher(out);
+            if (m.find()) {
+                return m.group(1);
+            }
+            assertThat(process.isAlive()).as("launcher running: %s", out).isTrue();
+            assertThat(System.nanoTime()).as("launcher started the migration: %s", out).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+}
