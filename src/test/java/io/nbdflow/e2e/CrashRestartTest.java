@@ -1,12 +1,12 @@
 package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.nbdflow.NbdflowApplication;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.ApplicationJvm;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.QemuReaper;
@@ -21,7 +21,6 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -32,11 +31,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -205,37 +202,9 @@ class CrashRestartTest {
     // ---- the application, as a separate JVM
 
     private void startApplication() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        // an empty class path entry means the working directory: drop those (surefire's path has one),
-        // else the project's own processes/ folder is deployed a second time
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(e -> !e.isBlank())
-                // nor the test classes: their camunda.cfg.xml would start a second engine on the first REST call
-                .filter(e -> !Path.of(e).endsWith("test-classes"))
-                .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath,
-                NbdflowApplication.class.getName()));
-        command.addAll(arguments);
         Path log = root.resolve("app-" + (++starts) + ".log");
-        // started in its root: no config/ of the developer's working directory applies
-        app = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (true) {
-            assertThat(app.isAlive()).as("application running; its log: %s", tail(log)).isTrue();
-            assertThat(System.nanoTime()).as("application up in time; its log: %s", tail(log)).isLessThan(deadline);
-            try {
-                if (anonymous().getForEntity("/actuator/health", String.class).getStatusCode() == HttpStatus.OK) {
-                    // the engine REST API's first call is slow (Jersey starts): not while a mirror races
-                    assertThat(api().getForEntity("/engine-rest/engine", String.class).getStatusCode())
-                            .isEqualTo(HttpStatus.OK);
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
+        app = ApplicationJvm.start(root, arguments, log);
+        ApplicationJvm.awaitUp(app, log, anonymous(), api());
     }
 
     /** SIGKILL: no shutdown hook, no watcher clean-up, the database as it was on disk. */
@@ -248,17 +217,7 @@ class CrashRestartTest {
     }
 
     private static String tail(Path log) {
-        try {
-            // the causes, then the end: a failed start ends in a long stack trace
-            List<String> causes = Files.readAllLines(log).stream()
-                    .filter(l -> l.contains("Caused by") || l.contains(" ERROR ") || l.startsWith("Description")
-                            || l.contains("Reason:"))
-                    .limit(40).toList();
-            String text = Files.readString(log);
-            return String.join("\n", causes) + "\n...\n" + text.substring(Math.max(0, text.length() - 1500));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return ApplicationJvm.tail(log);
     }
 
     private static int freePort() throws IOException {
