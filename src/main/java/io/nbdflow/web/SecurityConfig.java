@@ -10,9 +10,11 @@ import org.springframework.core.Ordered;
 
 /**
  * Logins without Spring Security: the engine REST API gets Camunda's own authentication filter
- * with HTTP Basic (as Camunda Run does; see {@link EngineRestAuthenticationFilter}), /api gets
- * {@link ApiAuthenticationFilter}; both check the engine's users. The web apps have their own
- * login; /actuator/health stays open.
+ * with HTTP Basic (as Camunda Run does; see {@link EngineRestAuthenticationFilter}), /api and
+ * /actuator/metrics get {@link ApiAuthenticationFilter}; all check the engine's users. The web
+ * apps have their own login. /actuator/health stays open and shows its components to a logged-in
+ * user only ({@link HealthLoginFilter}); no other actuator endpoint is exposed
+ * (management.endpoints.web.exposure.include in application.yaml).
  */
 @Configuration
 public class SecurityConfig {
@@ -20,20 +22,32 @@ public class SecurityConfig {
     @Bean
     public FilterRegistrationBean<EngineRestAuthenticationFilter> engineRestAuthentication(ProcessEngine engine) {
         FilterRegistrationBean<EngineRestAuthenticationFilter> registration =
-                new FilterRegistrationBean<>(new EngineRestAuthenticationFilter(engine));
-        registration.setName("engine-rest-authentication");
+                login("engine-rest-authentication", new EngineRestAuthenticationFilter(engine), "/engine-rest/*");
         registration.addInitParameter("authentication-provider", HttpBasicAuthenticationProvider.class.getName());
-        registration.addUrlPatterns("/engine-rest/*");
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
         return registration;
     }
 
     @Bean
     public FilterRegistrationBean<ApiAuthenticationFilter> apiAuthentication(IdentityService identityService) {
-        FilterRegistrationBean<ApiAuthenticationFilter> registration =
-                new FilterRegistrationBean<>(new ApiAuthenticationFilter(identityService));
-        registration.setName("api-authentication");
-        registration.addUrlPatterns("/api/*");
+        return login("api-authentication", new ApiAuthenticationFilter(identityService), "/api/*");
+    }
+
+    @Bean
+    public FilterRegistrationBean<ApiAuthenticationFilter> metricsAuthentication(IdentityService identityService) {
+        // "/x/*" also matches "/x" itself
+        return login("metrics-authentication", new ApiAuthenticationFilter(identityService), "/actuator/metrics/*");
+    }
+
+    @Bean
+    public FilterRegistrationBean<HealthLoginFilter> healthLogin(IdentityService identityService) {
+        return login("health-login", new HealthLoginFilter(identityService), "/actuator/health/*");
+    }
+
+    private static <F extends jakarta.servlet.Filter> FilterRegistrationBean<F> login(String name, F filter,
+                                                                                   String urlPattern) {
+        FilterRegistrationBean<F> registration = new FilterRegistrationBean<>(filter);
+        registration.setName(name);
+        registration.addUrlPatterns(urlPattern);
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
         return registration;
     }

@@ -1,9 +1,8 @@
-package io.nbdflow.ops;
+package io.nbdflow.web;
 
 import java.io.IOException;
 import java.security.Principal;
 
-import io.nbdflow.web.ApiAuthenticationFilter;
 
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
