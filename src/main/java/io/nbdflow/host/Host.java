@@ -2,12 +2,23 @@ package io.nbdflow.host;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A configured host: where its QEMUs keep their state (one folder per domain) and where
  * pre-created disks go; its address is where its NBD server and incoming migration listen.
+ * QEMU is launched through {@code qemuWrapper} if one is given (e.g. {@code ip netns exec vms}:
+ * the host's network lives in a namespace), else directly.
  */
-public record Host(String name, InetAddress address, Path stateDir, Path storageDir) {
+public record Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper) {
+
+    public Host {
+        qemuWrapper = qemuWrapper == null ? List.of() : List.copyOf(qemuWrapper);
+    }
+
+    public Host(String name, InetAddress address, Path stateDir, Path storageDir) {
+        this(name, address, stateDir, storageDir, List.of());
+    }
 
     /** The folder of one domain's QEMU: monitor sockets, pid file, log. */
     public Path domainDir(String domain) {

@@ -20,7 +20,7 @@ public class Hosts {
     public Hosts(NbdflowProperties properties) {
         this.all = properties.hosts().stream()
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
-                        Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize()))
+                        Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper()))
                 .toList();
         this.ports = properties.portRange();
         all.forEach(Hosts::createFolders);

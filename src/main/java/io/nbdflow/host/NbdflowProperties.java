@@ -34,7 +34,7 @@ public record NbdflowProperties(
     static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     /** One entry of {@code nbdflow.hosts}, as written; {@link Hosts} turns it into a {@link Host}. */
-    public record HostEntry(String name, String address, String stateDir, String storageDir) {
+    public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper) {
     }
 
     /** Tuning of the migration process (read by the process layer). */
@@ -105,6 +105,9 @@ public record NbdflowProperties(
         }
         requireAbsolute(h.stateDir, prefix + ".state-dir", errors);
         requireAbsolute(h.storageDir, prefix + ".storage-dir", errors);
+        if (h.qemuWrapper != null && h.qemuWrapper.stream().anyMatch(a -> a == null || a.isBlank())) {
+            errors.rejectValue(prefix + ".qemu-wrapper", "invalid", "must not contain empty arguments");
+        }
     }
 
     private static void requireAbsolute(String path, String field, Errors errors) {

@@ -109,7 +109,7 @@ public class QemuLauncher {
         requireShortEnough(paths.qmpSocket());
         requireShortEnough(paths.toolsSocket());
 
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(r.host().qemuWrapper());
         cmd.add(qemuBinary);
         cmd.addAll(List.of("-name", escape(d.name())));
         if (d.uuid() != null) {

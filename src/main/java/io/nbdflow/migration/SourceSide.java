@@ -106,7 +106,9 @@ public final class SourceSide {
                 }
             }
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        boolean yanked = false;
         while (true) {
             Set<String> left = new TreeSet<>();
             for (BlockJob job : blockJobs(qmp)) {
@@ -121,6 +123,10 @@ public final class SourceSide {
             }
             if (left.isEmpty()) {
                 return;
+            }
+            if (!yanked && System.nanoTime() - start > DEAD_CONNECTION_GRACE.toNanos()) {
+                yankMirrorTargets(qmp, left);
+                yanked = true;
             }
             if (System.nanoTime() > deadline) {
                 throw new MigrationStepException("block jobs still present after cancel: " + left);
@@ -166,6 +172,37 @@ public final class SourceSide {
                 throw new MigrationStepException("mirror jobs did not finish within " + timeout);
             }
             Thread.sleep(5);
+        }
+    }
+
+    /**
+     * A cancelled job whose requests have not come back by then waits on a connection whose peer
+     * vanished without closing it (link down, host gone): TCP gives up only after many minutes.
+     */
+    static final Duration DEAD_CONNECTION_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * Shuts down the NBD connections of those mirrors (QMP yank), so that their in-flight requests
+     * fail at once and the cancel completes. Seen on QEMU 7.2: a mirror into a cut link stays
+     * "running" after a forced cancel until its target node is yanked, then concludes with EIO.
+     */
+    private static void yankMirrorTargets(QmpClient qmp, Set<String> jobIds) throws QmpException {
+        Set<String> exports = new TreeSet<>();
+        jobIds.forEach(id -> exports.add(MirrorJobs.target(id)));
+        for (JsonNode node : qmp.execute("query-named-block-nodes")) {
+            String file = node.path("file").asText();
+            if (node.path("drv").asText().equals("nbd") && file.startsWith("nbd://")
+                    && exports.contains(file.substring(file.lastIndexOf('/') + 1))) {
+                yank(qmp, Map.of("type", "block-node", "node-name", node.path("node-name").asText()));
+            }
+        }
+    }
+
+    private static void yank(QmpClient qmp, Map<String, Object> instance) throws QmpException {
+        try {
+            qmp.execute("yank", Map.of("instances", List.of(instance)));
+        } catch (QmpCommandException e) {
+            // ended meanwhile, or nothing to yank: the wait that follows tells
         }
     }
 
@@ -251,7 +288,12 @@ public final class SourceSide {
             // also releases a migration held at pre-switchover (seen on QEMU 7.2: it ends
             // "cancelled" and the source runs again); never migrate-continue here
             qmp.execute("migrate_cancel");
-            awaitMigrationEnd(qmp, timeout);
+            try {
+                awaitMigrationEnd(qmp, DEAD_CONNECTION_GRACE);
+            } catch (MigrationStepException stillActive) {
+                yank(qmp, Map.of("type", "migration"));
+                awaitMigrationEnd(qmp, timeout);
+            }
         }
         resumeIfPaused(qmp);
     }

@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.test.context.support.TestPropertySourceUtils;
 import org.springframework.context.event.ContextClosedEvent;
 
 /**
@@ -37,6 +39,14 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
         if (context.getEnvironment().containsProperty("camunda.bpm.process-engine-name")) {
             // a test that names its engine (e.g. "default", for the plain /engine-rest paths) keeps that name
             properties.remove("camunda.bpm.generate-unique-process-engine-name");
+        }
+        // what a test class sets itself (@TestPropertySource) wins over these defaults; copied in, not
+        // left where it is, because a list (nbdflow.hosts) is bound whole from the first source having it
+        if (context.getEnvironment().getPropertySources().get(TestPropertySourceUtils
+                .INLINED_PROPERTIES_PROPERTY_SOURCE_NAME) instanceof EnumerablePropertySource<?> inlined) {
+            for (String name : inlined.getPropertyNames()) {
+                properties.put(name, String.valueOf(inlined.getProperty(name)));
+            }
         }
         TestPropertyValues.of(properties).applyTo(context);
         context.addApplicationListener(event -> {
