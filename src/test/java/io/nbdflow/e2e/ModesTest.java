@@ -8,7 +8,6 @@ import io.nbdflow.process.QemuCapabilityProbe;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
 import io.nbdflow.testsupport.Ports;
-import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.junit.jupiter.api.AfterEach;
@@ -17,13 +16,8 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,8 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * nothing, the bandwidth limit of the mirror, and the port allocator under concurrent migrations.
  */
 @Import(ModesTest.ProbeConfig.class)
-class ModesTest extends SpringQemuTest {
-    static final long MiB = TestImages.MiB;
+class ModesTest extends MigrationTestBase {
+    /** Small guests: nothing here needs a slow RAM migration. */
+    static final int MEMORY_MIB = 64;
 
     /** Set by a test to present a destination QEMU without an NBD server. */
     static volatile boolean destinationWithoutNbd;
@@ -344,34 +338,12 @@ class ModesTest extends SpringQemuTest {
 
     // ---- helpers
 
-    /** Defines a domain on host-a with qcow2 disks of those sizes, each with `written` bytes of 0x11. */
     private Path define(String name, Map<String, Long> sizes, long written) {
-        List<Map<String, Object>> disks = new ArrayList<>();
-        Path first = null;
-        for (Map.Entry<String, Long> d : sizes.entrySet()) {
-            Path file = TestImages.create(hostA().storageDir(), name + "-src-" + d.getKey() + ".qcow2", "qcow2",
-                    d.getValue());
-            TestImages.write(file, "qcow2", 0x11, 0, written);
-            disks.add(Map.of("target", d.getKey(), "file", file.toString(), "format", "qcow2"));
-            first = first == null ? file : first;
-        }
-        ResponseEntity<String> r = api().exchange("/api/domains/" + name, HttpMethod.PUT,
-                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 64, "vcpus", 1, "disks", disks)),
-                String.class);
-        assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
-        return first;
+        return defineDomain(name, MEMORY_MIB, sizes, written);
     }
 
     private Path startDomain(String name, Map<String, Long> sizes, long written) {
-        Path first = define(name, sizes, written);
-        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
-        return first;
-    }
-
-    private void stop(String name) {
-        assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
+        return startDomain(name, MEMORY_MIB, sizes, written);
     }
 
     /** The domain runs on host-b; returns its copy of that disk in host-b's storage. */
@@ -403,23 +375,6 @@ class ModesTest extends SpringQemuTest {
         assertThat(vars).as(label + ": no ports kept").doesNotContainKeys("nbdPort");
     }
 
-    private String migrate(String name, Map<String, Object> body) {
-        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", body, JsonNode.class);
-        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
-        return r.getBody().path("processInstanceId").asText();
-    }
-
-    private QmpClient tools(String name) throws Exception {
-        return QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
-    }
-
-    /** A write as the guest makes it: HMP qemu-io on the disk's virtio device (empty answer = success). */
-    private static void guestWrite(QmpClient qmp, String device, String command) throws Exception {
-        String out = qmp.execute("human-monitor-command", Map.of("command-line",
-                "qemu-io -d /machine/peripheral/" + device + "/virtio-backend \"" + command + "\"")).asText();
-        assertThat(out).as("qemu-io via HMP").isEmpty();
-    }
-
     /** Waits until the source's migration is active; false if it was over before we saw it running. */
     private static boolean awaitMigrationActive(QmpClient qmp, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -434,42 +389,6 @@ class ModesTest extends SpringQemuTest {
             assertThat(System.nanoTime()).as("block migration started (status " + status + ")")
                     .isLessThan(deadline);
             Thread.sleep(10);
-        }
-    }
-
-    private static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (SourceSide.mirrorJobs(qmp).size() < count) {
-            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    private void awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
-                .finished().count() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
-                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list()
-                        .stream().map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList()
-                        + "; variables: " + variables(id));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private Map<String, Object> variables(String id) {
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
-    }
-
-    private Set<String> destinationStorage() throws IOException {
-        Files.createDirectories(hostB().storageDir());
-        try (Stream<Path> files = Files.list(hostB().storageDir())) {
-            return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
         }
     }
 

@@ -1,0 +1,311 @@
+package io.nbdflow.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.TestImages;
+import org.camunda.bpm.engine.task.Task;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the end-to-end migration tests share: domains on host-a, migrations through the domain
+ * API, waits on the engine and on QEMU, the guest's write, and the invariants after a rollback
+ * (the migration ends with a reason, the source runs on host-a, host-b holds nothing of it, and
+ * the same migration started again succeeds).
+ */
+abstract class MigrationTestBase extends SpringQemuTest {
+    protected static final long MiB = TestImages.MiB;
+    /** The guest's write during the migration: inside the written area, so no qcow2 metadata changes. */
+    protected static final int GUEST_PATTERN = 0x5c;
+    protected static final long GUEST_OFFSET = 0;
+
+    // ---- domains and migrations
+
+    /** Defines and starts a one-disk domain (128 MiB RAM) on host-a; its vda has `written` bytes of 0x11. */
+    protected Path startDomain(String name, long size, long written) {
+        return startDomain(name, 128, Map.of("vda", size), written);
+    }
+
+    /** Defines and starts a domain on host-a (see {@link #defineDomain}); returns its first disk. */
+    protected Path startDomain(String name, int memoryMiB, Map<String, Long> sizes, long written) {
+        Path first = defineDomain(name, memoryMiB, sizes, written);
+        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        return first;
+    }
+
+    /**
+     * Defines a domain on host-a with qcow2 disks of those sizes (target → bytes, in order), each
+     * with `written` bytes of 0x11, named &lt;name&gt;-src-&lt;target&gt;.qcow2; returns the first disk.
+     */
+    protected Path defineDomain(String name, int memoryMiB, Map<String, Long> sizes, long written) {
+        List<Map<String, Object>> disks = new ArrayList<>();
+        Path first = null;
+        for (Map.Entry<String, Long> d : sizes.entrySet()) {
+            Path file = TestImages.create(hostA().storageDir(), name + "-src-" + d.getKey() + ".qcow2", "qcow2",
+                    d.getValue());
+            TestImages.write(file, "qcow2", 0x11, 0, written);
+            disks.add(Map.of("target", d.getKey(), "file", file.toString(), "format", "qcow2"));
+            first = first == null ? file : first;
+        }
+        ResponseEntity<String> r = api().exchange("/api/domains/" + name, HttpMethod.PUT,
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", memoryMiB, "vcpus", 1, "disks", disks)),
+                String.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
+        return first;
+    }
+
+    /** Stops the domain through the API (200 expected). */
+    protected void stop(String name) {
+        assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+    }
+
+    /** Starts a migration through POST /api/domains/{name}/migrate; returns its process instance id. */
+    protected String migrate(String name, Map<String, Object> body) {
+        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", body, JsonNode.class);
+        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
+        return r.getBody().path("processInstanceId").asText();
+    }
+
+    /** Completes the migration's one open user task (the switchover approval). */
+    protected void approve(String id) {
+        Task task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult();
+        assertThat(task).as("approval task").isNotNull();
+        processEngine.getTaskService().complete(task.getId());
+    }
+
+    /** The process variables of that instance, running or ended (from the history). */
+    protected Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
+    }
+
+    /** The file names in host-b's storage folder (created if missing). */
+    protected Set<String> destinationStorage() throws IOException {
+        Files.createDirectories(hostB().storageDir());
+        try (Stream<Path> files = Files.list(hostB().storageDir())) {
+            return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
+        }
+    }
+
+    // ---- waits
+
+    /** Waits until the instance has ended; on timeout fails with its incidents and variables. */
+    protected void awaitEnd(String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
+                .finished().count() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
+                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list()
+                        .stream().map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList()
+                        + "; variables: " + variables(id));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Waits until an execution of the instance stands at that activity (e.g. a user task). */
+    protected void awaitActivity(String id, String activityId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
+                .activityId(activityId).count() == 0) {
+            assertThat(System.nanoTime()).as("reached " + activityId + " (variables " + variables(id) + ")")
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits (60 s at most) until the source has at least `count` mirror jobs. */
+    protected static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (SourceSide.mirrorJobs(qmp).size() < count) {
+            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits (30 s at most) until the source has no block job at all. */
+    protected static void awaitNoBlockJobs(QmpClient qmp) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!SourceSide.blockJobs(qmp).isEmpty()) {
+            assertThat(System.nanoTime()).as("block jobs gone").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    // ---- QEMU and files
+
+    /** The operators' monitor (qmp-tools.sock) of the domain's QEMU on host-a. */
+    protected QmpClient tools(String name) throws Exception {
+        return QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
+    }
+
+    /** The guest's write that {@link #assertSameMigrationSucceeds} looks for: GUEST_PATTERN, 1 MiB at GUEST_OFFSET of vda. */
+    protected static void guestWrite(QmpClient qmp) throws Exception {
+        guestWrite(qmp, "virtio-disk0",
+                "write -P " + String.format("0x%02x", GUEST_PATTERN) + " " + GUEST_OFFSET + " " + MiB);
+    }
+
+    /** A write as the guest makes it: HMP qemu-io on that virtio device (empty answer = success). */
+    protected static void guestWrite(QmpClient qmp, String device, String command) throws Exception {
+        String out = qmp.execute("human-monitor-command", Map.of("command-line",
+                "qemu-io -d /machine/peripheral/" + device + "/virtio-backend \"" + command + "\"")).asText();
+        assertThat(out).as("qemu-io via HMP").isEmpty();
+    }
+
+    /** SIGKILL to the QEMU of that pid file, and wait (10 s at most) until it is gone. */
+    protected static void kill(Path pidFile) throws InterruptedException {
+        OptionalLong pid = QemuProcesses.readPid(pidFile);
+        assertThat(pid).as("pid in " + pidFile).isPresent();
+        ProcessHandle.of(pid.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (QemuProcesses.isLiveQemu(pid.getAsLong())) {
+            assertThat(System.nanoTime()).as("QEMU %d gone", pid.getAsLong()).isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** The file's SHA-256, in hex. */
+    protected static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    /**
+     * The TCP listeners on address in the migration port range, as "port pid command line", from
+     * ss. Other test runs on this machine use the same range: only those whose command line names
+     * {@code below} are ours (null: all).
+     */
+    static List<String> listeners(String address, Path below) throws Exception {
+        Process ss = new ProcessBuilder(List.of("ss", "-Htlnp")).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes());
+        assertThat(ss.waitFor()).as("ss: " + out).isZero();
+        Pattern line = Pattern.compile(Pattern.quote(address) + ":(\\d+)\\s.*?pid=(\\d+)");
+        List<String> found = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            Matcher m = line.matcher(l);
+            if (m.find() && Integer.parseInt(m.group(1)) >= 49152 && Integer.parseInt(m.group(1)) <= 49215) {
+                String args = ProcessHandle.of(Long.parseLong(m.group(2))).flatMap(h -> h.info().arguments())
+                        .map(a -> String.join(" ", a)).orElse("?");
+                if (below == null || args.contains(below.toString())) {
+                    found.add(m.group(1) + " " + m.group(2) + " " + args);
+                }
+            }
+        }
+        return found;
+    }
+
+    // ---- the invariants after a failed migration
+
+    /**
+     * After a failed migration: that outcome and a reason; the source runs on host-a with no block
+     * job but the foreign ones named; host-b holds no file, folder, QEMU or listening port of it.
+     */
+    protected void assertRolledBackCleanly(String name, String id, String outcome, Set<String> destinationBefore,
+                                           Set<String> foreignJobs) throws Exception {
+        Map<String, Object> vars = variables(id);
+        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo(outcome);
+        assertThat((String) vars.get("failureReason")).isNotBlank();
+
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-a");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+        try (QmpClient qmp = tools(name)) {
+            assertThat(SourceSide.status(qmp)).isEqualTo("running");
+            assertThat(SourceSide.blockJobs(qmp)).extracting(BlockJob::id).as("block jobs on the source")
+                    .containsExactlyInAnyOrderElementsOf(foreignJobs);
+        }
+        assertDestinationClean(name, vars, destinationBefore);
+    }
+
+    /**
+     * host-b as before the migration: its storage holds the same files, the domain's folder is
+     * gone, no process (the destination QEMU or another) names that folder, and no port is open
+     * (see {@link #assertHostBPortsClosed}).
+     */
+    protected void assertDestinationClean(String name, Map<String, Object> vars, Set<String> destinationBefore)
+            throws Exception {
+        assertThat(destinationStorage()).as("host-b storage as before").isEqualTo(destinationBefore);
+        Path dir = hostB().domainDir(name);
+        assertThat(dir).as("destination folder").doesNotExist();
+        if (vars.get("destinationPid") instanceof Number pid) {
+            assertThat(QemuProcesses.isLiveQemu(pid.longValue())).as("destination QEMU alive").isFalse();
+        }
+        assertThat(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(dir.toString()))
+                        .orElse(false))
+                .map(ProcessHandle::pid).toList()).as("processes using " + dir).isEmpty();
+        assertHostBPortsClosed(vars);
+    }
+
+    /** Nothing listens on host-b's address in the configured port range. */
+    protected void assertHostBPortsClosed(Map<String, Object> vars) throws Exception {
+        assertThat(Ports.listeningInRange(hostB(), hosts.ports())).as("ports listening on host-b").isEmpty();
+    }
+
+    /**
+     * The same request again goes through: migrated (approved if the request asks for it), the
+     * domain runs on host-b; once stopped, the source image holds the guest's write from before
+     * and the copy on host-b equals it. Returns the new instance's id.
+     */
+    protected String assertSameMigrationSucceeds(String name, Map<String, Object> request, Path sourceVda)
+            throws Exception {
+        String again = migrate(name, request);
+        if (Boolean.TRUE.equals(request.get("approveSwitchover"))) {
+            awaitActivity(again, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
+            approve(again);
+        }
+        awaitEnd(again, Duration.ofSeconds(180));
+        Map<String, Object> vars = variables(again);
+        assertThat(vars.get("outcome")).as(() -> "failureReason: " + vars.get("failureReason")
+                + "; listeners on host-b: " + listenersOnHostB()).isEqualTo("migrated");
+        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
+        assertThat(domain.path("host").asText()).isEqualTo("host-b");
+        assertThat(domain.path("state").asText()).isEqualTo("running");
+
+        stop(name);
+        assertThat(TestImages.verify(sourceVda, "qcow2", GUEST_PATTERN, GUEST_OFFSET, MiB))
+                .as("the guest's write during the failed migration").isTrue();
+        Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
+        assertThat(TestImages.compare(sourceVda, copy)).as("the copy equals the source").isTrue();
+        return again;
+    }
+
+    /** For failure messages only: every listener in the range on host-b's address, or why not. */
+    private String listenersOnHostB() {
+        try {
+            return listeners(hostB().address().getHostAddress(), null).toString();
+        } catch (Exception | AssertionError e) {
+            return "(ss failed: " + e + ")";
+        }
+    }
+}
