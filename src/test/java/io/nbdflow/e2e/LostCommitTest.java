@@ -2,10 +2,8 @@ package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.testsupport.Ports;
-import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
-import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -16,23 +14,18 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
-import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * migration still ends with an identical copy and nothing left over.
  */
 @Import(LostCommitTest.LoseFirstCommit.class)
-class LostCommitTest extends SpringQemuTest {
+class LostCommitTest extends MigrationTestBase {
     static final List<String> STEPS = List.of("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
             "Task_StartDestination", "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration",
             "Task_SwitchOver", "Task_ResumeDestination", "Task_StopSource");
@@ -84,23 +77,13 @@ class LostCommitTest extends SpringQemuTest {
     void everyStepWhoseCommitIsLostIsRedoneWithoutLeftovers() throws Exception {
         String name = "lost1";
         DOMAINS.add(name);
-        Path vda = TestImages.create(hostA().storageDir(), name + "-src-vda.qcow2", "qcow2", 64 * MiB);
-        TestImages.write(vda, "qcow2", 0x31, 0, 24 * MiB);
-        Path vdb = TestImages.create(hostA().storageDir(), name + "-src-vdb.qcow2", "qcow2", 32 * MiB);
-        TestImages.write(vdb, "qcow2", 0x32, 0, 8 * MiB);
-        ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT,
-                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks", List.of(
-                        Map.of("target", "vda", "file", vda.toString(), "format", "qcow2"),
-                        Map.of("target", "vdb", "file", vdb.toString(), "format", "qcow2")))), String.class);
-        assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
-        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        sizes.put("vda", 64 * MiB);
+        sizes.put("vdb", 32 * MiB);
+        Path vda = startDomain(name, 128, sizes, 8 * MiB);
+        Path vdb = hostA().storageDir().resolve(name + "-src-vdb.qcow2");
         Set<Path> destinationBefore = listing(hostB().storageDir());
-
-        ResponseEntity<JsonNode> started = api().postForEntity("/api/domains/" + name + "/migrate",
-                Map.of("destinationHost", "host-b"), JsonNode.class);
-        assertThat(started.getStatusCode().is2xxSuccessful()).as(String.valueOf(started.getBody())).isTrue();
-        String id = started.getBody().path("processInstanceId").asText();
+        String id = migrate(name, Map.of("destinationHost", "host-b"));
 
         awaitEnd(id, Duration.ofSeconds(240));
         Map<String, Object> vars = variables(id);
@@ -123,8 +106,7 @@ class LostCommitTest extends SpringQemuTest {
         assertThat(Ports.listeningInRange(hostB(), hosts.ports())).as("ports on host-b").isEmpty();
         assertThat(processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).count()).isZero();
 
-        assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
+        stop(name);
         assertThat(TestImages.compare(vda, copyVda)).as("vda identical").isTrue();
         assertThat(TestImages.compare(vdb, copyVdb)).as("vdb identical").isTrue();
     }
@@ -133,29 +115,5 @@ class LostCommitTest extends SpringQemuTest {
         try (Stream<Path> files = Files.list(dir)) {
             return new java.util.HashSet<>(files.toList());
         }
-    }
-
-    private HistoricProcessInstance awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
-                    .processInstanceId(id).singleResult();
-            if (hpi != null && hpi.getEndTime() != null) {
-                return hpi;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
-                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
-                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private Map<String, Object> variables(String id) {
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
     }
 }

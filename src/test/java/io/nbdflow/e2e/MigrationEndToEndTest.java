@@ -5,9 +5,7 @@ import io.nbdflow.host.Host;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
-import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
-import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -29,8 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=false",
         "camunda.bpm.process-engine-name=default"})
-class MigrationEndToEndTest extends SpringQemuTest {
-    static final long MiB = TestImages.MiB;
+class MigrationEndToEndTest extends MigrationTestBase {
 
     @Test
     void guestWithTwoDisksMigratesThroughTheEngineRestApiWithWritesDuringTheMirror() throws Exception {
@@ -62,7 +59,7 @@ class MigrationEndToEndTest extends SpringQemuTest {
             guestWrite(qmp, "virtio-disk1", "write -P 0x78 32M 1M");
         }
 
-        HistoricProcessInstance done = awaitEnd(id, Duration.ofSeconds(180));
+        awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> result = variables(id);
         assertThat(result.get("outcome")).as("failureReason: %s", result.get("failureReason")).isEqualTo("migrated");
         assertThat(result.get("storageTransport")).isEqualTo("nbd");
@@ -72,7 +69,6 @@ class MigrationEndToEndTest extends SpringQemuTest {
         assertThat((Long) result.get("totalTimeMs")).isPositive();
         assertThat((String) result.get("cookieBegin")).contains("<disk target='vda' size='1073741824'/>");
         assertThat((String) result.get("cookiePrepare")).containsPattern("<nbd port='\\d+'/>");
-        assertThat(done.getEndTime()).isNotNull();
 
         // the guest runs on host-b with its new files; the source QEMU is gone
         JsonNode domain = api().getForObject("/api/domains/e2e1", JsonNode.class);
@@ -89,8 +85,7 @@ class MigrationEndToEndTest extends SpringQemuTest {
         assertThat(status.path("phase").asText()).isEqualTo("ended");
         assertThat(status.path("outcome").asText()).isEqualTo("migrated");
 
-        assertThat(api().postForEntity("/api/domains/e2e1/stop", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
+        stop("e2e1");
         assertThat(TestImages.compare(vda, dstVda)).as("vda copies identical").isTrue();
         assertThat(TestImages.compare(vdb, dstVdb)).as("vdb copies identical").isTrue();
         assertThat(TestImages.verify(dstVda, "qcow2", 0x77, 512 * MiB, MiB)).as("guest write on vda").isTrue();
@@ -119,7 +114,7 @@ class MigrationEndToEndTest extends SpringQemuTest {
                 .processInstanceId(first).singleResult().getId());
         awaitEnd(first, Duration.ofSeconds(120));
         assertThat(variables(first).get("outcome")).isEqualTo("migrated");
-        api().postForEntity("/api/domains/e2e2/stop", null, String.class);
+        stop("e2e2");
     }
 
     // ---- helpers
@@ -133,63 +128,6 @@ class MigrationEndToEndTest extends SpringQemuTest {
                 new org.springframework.http.HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1,
                         "disks", disks)), String.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
-    }
-
-    private String migrate(String domain, Map<String, Object> body) {
-        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + domain + "/migrate", body, JsonNode.class);
-        assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
-        return r.getBody().path("processInstanceId").asText();
-    }
-
-    static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (SourceSide.mirrorJobs(qmp).size() < count) {
-            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    /**
-     * A write as the guest makes it: HMP qemu-io on the disk's virtio device. qemu-io reports on
-     * QEMU's stdout, not to the monitor: an empty answer is success, the read-back afterwards proves it.
-     */
-    static void guestWrite(QmpClient qmp, String device, String command) throws Exception {
-        String out = qmp.execute("human-monitor-command", Map.of("command-line",
-                "qemu-io -d /machine/peripheral/" + device + "/virtio-backend \"" + command + "\"")).asText();
-        assertThat(out).as("qemu-io via HMP").isEmpty();
-    }
-
-    HistoricProcessInstance awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
-                    .processInstanceId(id).singleResult();
-            if (hpi != null && hpi.getEndTime() != null) {
-                return hpi;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
-                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
-                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    void awaitActivity(String id, String activityId, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
-                .activityId(activityId).count() == 0) {
-            assertThat(System.nanoTime()).as("reached " + activityId).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
-    Map<String, Object> variables(String id) {
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
     }
 
     void assertNothingListens(Host host) {

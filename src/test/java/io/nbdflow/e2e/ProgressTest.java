@@ -5,13 +5,8 @@ import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
-import io.nbdflow.testsupport.SpringQemuTest;
-import io.nbdflow.testsupport.TestImages;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,19 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bandwidth-limited migration through the API and draws its bars, while the test reads
  * GET /api/migrations/{id} itself and compares it with QEMU's own job offset.
  */
-class ProgressTest extends SpringQemuTest {
+class ProgressTest extends MigrationTestBase {
 
     @Test
     void progressShowsBytesMovingDuringALimitedMirrorAndTheLauncherDrawsIt() throws Exception {
         String name = "prog1";
-        Path vda = TestImages.create(hostA().storageDir(), name + "-src-vda.qcow2", "qcow2", 128 * MiB);
-        TestImages.write(vda, "qcow2", 0x41, 0, 48 * MiB);
-        ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT,
-                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks",
-                        List.of(Map.of("target", "vda", "file", vda.toString(), "format", "qcow2")))), String.class);
-        assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
-        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
-                .isEqualTo(HttpStatus.OK);
+        startDomain(name, 128 * MiB, 48 * MiB);
 
         Path output = testRoot().resolve("launcher-" + name + ".out");
         ProcessBuilder launcher = new ProcessBuilder(Path.of("nbdflow").toAbsolutePath().toString(), "migrate", name,
@@ -59,8 +46,7 @@ class ProgressTest extends SpringQemuTest {
             // the API while the mirror copies at 8 MiB/s: the offset grows, and it is QEMU's, read now
             List<Long> copied = new ArrayList<>();
             int bracketed = 0;
-            try (QmpClient qmp = QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"),
-                    Duration.ofSeconds(10))) {
+            try (QmpClient qmp = tools(name)) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (true) {
                     List<BlockJob> before = SourceSide.mirrorJobs(qmp);
@@ -110,7 +96,7 @@ class ProgressTest extends SpringQemuTest {
             process.destroyForcibly();
         }
         assertThat(api().getForObject("/api/domains/" + name, JsonNode.class).path("host").asText()).isEqualTo("host-b");
-        api().postForEntity("/api/domains/" + name + "/stop", null, String.class);
+        stop(name);
     }
 
     /** The launcher's first line: "migration ID: ...". */
