@@ -15,6 +15,11 @@ public final class MirrorJobs {
         return jobId.startsWith(PREFIX);
     }
 
+    /** The node the destination's NBD export of that disk is attached as on the source. */
+    public static String targetNode(String target) {
+        return "nbdflow-target-" + target;
+    }
+
     public static String target(String jobId) {
         return jobId.substring(PREFIX.length());
     }

@@ -37,8 +37,8 @@ public final class NbdCapability {
     /** What the source lacks; empty if nothing. */
     public static List<String> missingToMirrorToNbd(Collection<String> qmpCommands) {
         List<String> missing = new ArrayList<>();
-        requireAll(qmpCommands, missing, "drive-mirror", "block-job-cancel", "query-block-jobs",
-                "migrate-continue");
+        requireAll(qmpCommands, missing, "blockdev-add", "blockdev-mirror", "blockdev-del", "block-job-cancel",
+                "query-block-jobs", "migrate-continue");
         return missing;
     }
 

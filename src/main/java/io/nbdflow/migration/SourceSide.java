@@ -62,27 +62,47 @@ public final class SourceSide {
     }
 
     /**
-     * {@code drive-mirror} of one disk into the destination's NBD export of the same name.
-     * The device is the named {@code -drive} backend, or the node of a domain that arrived over NBD.
+     * Mirrors one disk into the destination's NBD export of the same name: the export is attached
+     * as a node of our own name ({@code blockdev-add}, see {@link MirrorJobs#targetNode}), then
+     * {@code blockdev-mirror}. The name is what lets a rollback yank that connection even when
+     * QEMU's main loop hangs on it (no query needed). The device is the named {@code -drive}
+     * backend, or the node of a domain that arrived over NBD.
      */
     public static void startMirror(QmpClient qmp, String target, String nbdHost, int nbdPort,
                                    boolean topOnly, long speedBytesPerSecond) throws QmpException {
         if (mirrorJobs(qmp).stream().anyMatch(j -> j.id().equals(MirrorJobs.jobId(target)))) {
             return; // already started (a retried step): one mirror per disk
         }
+        String node = MirrorJobs.targetNode(target);
+        deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
+        qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
+                "server", Map.of("type", "inet", "host", nbdHost, "port", Integer.toString(nbdPort))));
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", "drive-" + target);
-        args.put("target", "nbd:" + nbdHost + ":" + nbdPort + ":exportname=" + target);
-        args.put("format", "raw");
+        args.put("target", node);
         args.put("sync", topOnly ? "top" : "full");
-        args.put("mode", "existing");
         // a failed job stays listed with its error until we dismiss it, so no check can miss why it failed
         args.put("auto-dismiss", false);
         if (speedBytesPerSecond > 0) {
             args.put("speed", speedBytesPerSecond);
         }
-        qmp.execute("drive-mirror", args);
+        try {
+            qmp.execute("blockdev-mirror", args);
+        } catch (QmpCommandException e) {
+            deleteNodeIfPresent(qmp, node);
+            throw e;
+        }
+    }
+
+    /** Detaches our NBD target node of that disk (closing its connection); absent counts as done. */
+    static void deleteNodeIfPresent(QmpClient qmp, String node) throws QmpException {
+        for (JsonNode n : qmp.execute("query-named-block-nodes")) {
+            if (n.path("node-name").asText().equals(node)) {
+                qmp.execute("blockdev-del", Map.of("node-name", node));
+                return;
+            }
+        }
     }
 
     /**
@@ -122,6 +142,9 @@ public final class SourceSide {
                 }
             }
             if (left.isEmpty()) {
+                for (String id : wanted) {
+                    deleteNodeIfPresent(qmp, MirrorJobs.targetNode(MirrorJobs.target(id)));
+                }
                 return;
             }
             if (!yanked && System.nanoTime() - start > DEAD_CONNECTION_GRACE.toNanos()) {
@@ -163,6 +186,7 @@ public final class SourceSide {
                                 + job.error());
                     }
                     qmp.execute("job-dismiss", Map.of("id", job.id()));
+                    deleteNodeIfPresent(qmp, MirrorJobs.targetNode(MirrorJobs.target(job.id())));
                 }
             }
             if (left.isEmpty()) {
@@ -187,20 +211,29 @@ public final class SourceSide {
      * "running" after a forced cancel until its target node is yanked, then concludes with EIO.
      */
     private static void yankMirrorTargets(QmpClient qmp, Set<String> jobIds) throws QmpException {
-        Set<String> exports = new TreeSet<>();
-        jobIds.forEach(id -> exports.add(MirrorJobs.target(id)));
-        for (JsonNode node : qmp.execute("query-named-block-nodes")) {
-            String file = node.path("file").asText();
-            if (node.path("drv").asText().equals("nbd") && file.startsWith("nbd://")
-                    && exports.contains(file.substring(file.lastIndexOf('/') + 1))) {
-                yank(qmp, Map.of("type", "block-node", "node-name", node.path("node-name").asText()));
-            }
+        for (String id : jobIds) {
+            yank(qmp, Map.of("type", "block-node", "node-name", MirrorJobs.targetNode(MirrorJobs.target(id))));
+        }
+    }
+
+    /**
+     * For a source whose monitor no longer answers: with a mirror request hanging on a dead link, a
+     * failing migration drains the disks in QEMU's main loop and waits for it (seen on QEMU 7.2).
+     * Yanks, out of band, the migration's connection and the NBD connections of those disks'
+     * mirrors: the hanging requests fail and QEMU answers again.
+     */
+    public static void unblock(QmpClient qmp, Collection<String> targets) throws QmpException {
+        List<Map<String, Object>> instances = new ArrayList<>();
+        instances.add(Map.of("type", "migration"));
+        targets.forEach(t -> instances.add(Map.of("type", "block-node", "node-name", MirrorJobs.targetNode(t))));
+        for (Map<String, Object> instance : instances) {
+            yank(qmp, instance); // one by one: a yank naming an instance that is gone fails as a whole
         }
     }
 
     private static void yank(QmpClient qmp, Map<String, Object> instance) throws QmpException {
         try {
-            qmp.execute("yank", Map.of("instances", List.of(instance)));
+            qmp.executeOutOfBand("yank", Map.of("instances", List.of(instance)), Duration.ofSeconds(10));
         } catch (QmpCommandException e) {
             // ended meanwhile, or nothing to yank: the wait that follows tells
         }

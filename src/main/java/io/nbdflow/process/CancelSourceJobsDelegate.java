@@ -4,6 +4,7 @@ import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClosedException;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpTimeoutException;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -23,6 +24,8 @@ import java.util.List;
 public class CancelSourceJobsDelegate implements JavaDelegate {
     private final MigrationResources r;
 
+    private static final Duration MONITOR_PROBE = Duration.ofSeconds(3);
+
     public CancelSourceJobsDelegate(MigrationResources resources) {
         this.r = resources;
     }
@@ -34,6 +37,12 @@ public class CancelSourceJobsDelegate implements JavaDelegate {
                 return; // refused before the source was known, or the source died: nothing runs there
             }
             QmpClient qmp = r.sourceMonitor(x);
+            try {
+                qmp.execute("query-status", null, MONITOR_PROBE);
+            } catch (QmpTimeoutException hanging) {
+                // QEMU's main loop waits on a dead connection: free it before asking anything else
+                SourceSide.unblock(qmp, DiskPlanVariable.toCopy(x).stream().map(PlannedDisk::target).toList());
+            }
             // each part on its own: one that fails must not keep the undo of the destination from running
             List<String> problems = new ArrayList<>();
             attempt(problems, "cancel migration", () -> SourceSide.cancelMigration(qmp, Duration.ofSeconds(30)));

@@ -131,7 +131,8 @@ public class MigrationController {
         List<String> names = history.createHistoricActivityInstanceQuery().processInstanceId(id).unfinished()
                 .list().stream().map(a -> a.getActivityName() == null ? a.getActivityId() : a.getActivityName())
                 .distinct().toList();
-        return String.join(", ", names);
+        // before the first step's job has run, no activity has begun yet
+        return names.isEmpty() ? "starting" : String.join(", ", names);
     }
 
     private Optional<QmpClient> sourceMonitor(Map<String, Object> vars) {

@@ -5,7 +5,7 @@ import io.nbdflow.migration.SourceSide;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
-/** Perform, one instance per disk: {@code drive-mirror} of that disk into its NBD export on the destination. */
+/** Perform, one instance per disk: {@code blockdev-mirror} of that disk into its NBD export on the destination. */
 @Component("mirrorDiskDelegate")
 public class MirrorDiskDelegate extends MigrationStep {
     static final long MIB = 1L << 20;

@@ -69,6 +69,7 @@ public final class QmpClient implements AutoCloseable {
     private final ExecutorService dispatcher;
     private volatile boolean open = true;
     private volatile JsonNode greeting;
+    private volatile boolean outOfBand;
 
     private QmpClient(Path socket, SocketChannel channel) {
         this.socket = socket;
@@ -95,7 +96,14 @@ public final class QmpClient implements AutoCloseable {
         QmpClient client = new QmpClient(socket, channel);
         try {
             client.awaitGreeting(deadline, connectTimeout);
-            client.execute("qmp_capabilities", null, remaining(deadline));
+            // out-of-band execution, if offered, so that yank can reach a QEMU whose main loop hangs;
+            // it can only be negotiated now: qmp_capabilities itself needs the main loop
+            boolean oob = false;
+            for (JsonNode c : client.greeting.path("QMP").path("capabilities")) {
+                oob |= c.asText().equals("oob");
+            }
+            client.execute("qmp_capabilities", oob ? Map.of("enable", List.of("oob")) : null, remaining(deadline));
+            client.outOfBand = oob;
             return client;
         } catch (QmpException | RuntimeException e) {
             client.close();
@@ -172,9 +180,21 @@ public final class QmpClient implements AutoCloseable {
      *                  JSON object, or {@code null} for none
      */
     public JsonNode execute(String command, Object arguments, Duration timeout) throws QmpException {
+        return call("execute", command, arguments, timeout);
+    }
+
+    /**
+     * Runs a command out of band ({@code exec-oob}): QEMU's monitor thread answers it even while the
+     * main loop is stuck (for {@code yank}). Falls back to in-band where QEMU did not offer it.
+     */
+    public JsonNode executeOutOfBand(String command, Object arguments, Duration timeout) throws QmpException {
+        return call(outOfBand ? "exec-oob" : "execute", command, arguments, timeout);
+    }
+
+    private JsonNode call(String verb, String command, Object arguments, Duration timeout) throws QmpException {
         String id = name + "-" + nextId.incrementAndGet();
         ObjectNode message = JSON.createObjectNode();
-        message.put("execute", command);
+        message.put(verb, command);
         ObjectNode args = toArguments(arguments);
         if (args != null) {
             message.set("arguments", args);

@@ -4,6 +4,7 @@ import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -55,6 +56,11 @@ class LinkCutTest extends MigrationTestBase {
         }
     }
 
+    @AfterEach
+    void linkUp() throws Exception {
+        run(List.of("ip", "-n", NS_B, "link", "set", LINK_B, "up")); // whatever a failed test left
+    }
+
     @AfterAll
     static void removeNetwork() throws Exception {
         for (String ns : List.of(NS_A, NS_B)) {
@@ -83,6 +89,33 @@ class LinkCutTest extends MigrationTestBase {
 
         awaitEnd(id, Duration.ofSeconds(120));
         assertThat((String) variables(id).get("failureReason")).contains("steady state");
+        assertThat(variables(id).get("rollbackProblems")).as("everything undone").isNull();
+        assertRolledBackCleanly(name, id, "rolled-back", destinationBefore, Set.of());
+
+        ip("-n", NS_B, "link", "set", LINK_B, "up");
+        assertSameMigrationSucceeds(name, Map.of("destinationHost", "host-b"), vda);
+    }
+
+    /**
+     * The link goes down while the migration waits for approval, with the mirrors in sync; then the
+     * guest writes and a person approves. The mirror's write and the RAM migration's connection both
+     * hang; "RAM not converging" fails the migration and the rollback yanks what will not cancel.
+     */
+    @Test
+    void theDestinationsLinkGoesDownBeforeTheSwitchover() throws Exception {
+        String name = "cut3";
+        Path vda = startDomain(name, 16 * MiB, 4 * MiB);
+        Set<String> destinationBefore = destinationStorage();
+        String id = migrate(name, Map.of("destinationHost", "host-b", "approveSwitchover", true));
+        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(60));
+
+        ip("-n", NS_B, "link", "set", LINK_B, "down");
+        try (QmpClient qmp = tools(name)) {
+            guestWrite(qmp);
+        }
+        approve(id);
+
+        awaitEnd(id, Duration.ofSeconds(120));
         assertThat(variables(id).get("rollbackProblems")).as("everything undone").isNull();
         assertRolledBackCleanly(name, id, "rolled-back", destinationBefore, Set.of());
 

@@ -43,7 +43,7 @@ class ModesTest extends MigrationTestBase {
 
     /** Set by a test to present a destination QEMU without an NBD server. */
     static volatile boolean destinationWithoutNbd;
-    /** Set by a test to present a source QEMU without drive-mirror. */
+    /** Set by a test to present a source QEMU without blockdev-mirror. */
     static volatile boolean sourceWithoutMirror;
 
     /** The real probe, minus what a test says is missing. */
@@ -57,7 +57,7 @@ class ModesTest extends MigrationTestBase {
                 public Set<String> sourceCommands(QmpClient sourceMonitor) throws QmpException {
                     Set<String> commands = new TreeSet<>(real.sourceCommands(sourceMonitor));
                     if (sourceWithoutMirror) {
-                        commands.remove("drive-mirror");
+                        commands.remove("blockdev-mirror");
                     }
                     return commands;
                 }
@@ -124,9 +124,9 @@ class ModesTest extends MigrationTestBase {
     }
 
     @Test
-    void sourceWithoutDriveMirrorFallsBackToLegacy() throws Exception {
+    void sourceWithoutBlockdevMirrorFallsBackToLegacy() throws Exception {
         sourceWithoutMirror = true;
-        assertLegacyFallback("md-nonbd-src", "drive-mirror");
+        assertLegacyFallback("md-nonbd-src", "blockdev-mirror");
     }
 
     private void assertLegacyFallback(String name, String missing) throws Exception {
@@ -137,7 +137,7 @@ class ModesTest extends MigrationTestBase {
         assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
         assertThat(vars.get("storageTransport")).isEqualTo("legacy");
         // the source puts <nbd> in its cookie only if it can mirror; the destination's answer decides too
-        if (missing.equals("drive-mirror")) {
+        if (missing.equals("blockdev-mirror")) {
             assertThat((String) vars.get("cookieBegin")).doesNotContain("<nbd");
         } else {
             assertThat((String) vars.get("cookieBegin")).contains("<nbd>");

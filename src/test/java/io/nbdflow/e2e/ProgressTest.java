@@ -74,6 +74,13 @@ class ProgressTest extends MigrationTestBase {
 
             JsonNode waiting = api().getForObject("/api/migrations/" + id, JsonNode.class);
             assertThat(waiting.path("disks").path(0).path("bytesCopied").asLong()).isEqualTo(128 * MiB);
+            // the launcher redraws every second: approve once it has shown the disk in sync
+            long shown = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!Files.readString(output).contains("128 / 128 MiB  in sync")) {
+                assertThat(System.nanoTime()).as("launcher shows the sync: %s", Files.readString(output))
+                        .isLessThan(shown);
+                Thread.sleep(200);
+            }
             JsonNode tasks = api().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
             assertThat(tasks).hasSize(1);
             assertThat(api().postForEntity(engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",

@@ -28,7 +28,8 @@ class NbdCapabilityTest {
 
     // What QEMU 7.2's query-commands lists among others.
     private static final Set<String> QEMU_7_2 = Set.of("nbd-server-start", "nbd-server-stop", "nbd-server-add",
-            "block-export-add", "migrate-incoming", "drive-mirror", "blockdev-mirror", "block-job-cancel",
+            "block-export-add", "migrate-incoming", "drive-mirror", "blockdev-add", "blockdev-mirror", "blockdev-del",
+            "block-job-cancel",
             "query-block-jobs", "migrate-continue", "migrate", "query-commands", "cont");
 
     @Test
@@ -58,9 +59,9 @@ class NbdCapabilityTest {
         assertThat(NbdCapability.missingToServeNbd(noExport))
                 .containsExactly("block-export-add or nbd-server-add", "migrate-incoming");
 
-        Set<String> noMirror = without("drive-mirror", "migrate-continue");
+        Set<String> noMirror = without("blockdev-mirror", "migrate-continue");
         assertThat(NbdCapability.canMirrorToNbd(noMirror)).isFalse();
-        assertThat(NbdCapability.missingToMirrorToNbd(noMirror)).containsExactly("drive-mirror", "migrate-continue");
+        assertThat(NbdCapability.missingToMirrorToNbd(noMirror)).containsExactly("blockdev-mirror", "migrate-continue");
         assertThat(NbdCapability.canServeNbd(noMirror)).isTrue();
     }
 
@@ -68,8 +69,8 @@ class NbdCapabilityTest {
     void nothingAtAll() {
         assertThat(NbdCapability.missingToServeNbd(List.of())).containsExactly("nbd-server-start",
                 "nbd-server-stop", "block-export-add or nbd-server-add", "migrate-incoming");
-        assertThat(NbdCapability.missingToMirrorToNbd(List.of())).containsExactly("drive-mirror",
-                "block-job-cancel", "query-block-jobs", "migrate-continue");
+        assertThat(NbdCapability.missingToMirrorToNbd(List.of())).containsExactly("blockdev-add",
+                "blockdev-mirror", "blockdev-del", "block-job-cancel", "query-block-jobs", "migrate-continue");
     }
 
     private static Set<String> without(String... commands) {
