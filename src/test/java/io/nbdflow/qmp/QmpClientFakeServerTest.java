@@ -59,6 +59,31 @@ class QmpClientFakeServerTest {
         assertTrue(received.get(0).has("id"));
     }
 
+    /** yank must reach a QEMU whose main loop hangs: out of band, negotiated at connect time. */
+    @Test
+    void outOfBandIsNegotiatedWhenOfferedAndUsedForExecOob() throws Exception {
+        client = QmpClient.connect(server.socket(), CONNECT);
+        JsonNode capabilities = server.received().get(0);
+        assertEquals("oob", capabilities.path("arguments").path("enable").path(0).asText());
+
+        CompletableFuture<JsonNode> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(client.executeOutOfBand("yank", Map.of("instances", List.of(Map.of("type",
+                        "migration"))), Duration.ofSeconds(10)));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        thread.start();
+        JsonNode command = server.nextCommand();
+        assertEquals("yank", command.path("exec-oob").asText());
+        assertTrue(command.path("execute").isMissingNode());
+        assertEquals("migration", command.path("arguments").path("instances").path(0).path("type").asText());
+        server.reply(command, Map.of());
+        assertTrue(result.get(5, TimeUnit.SECONDS).isObject());
+    }
+
     @Test
     void returnsTheReturnMemberAndSendsArguments() throws Exception {
         client = QmpClient.connect(server.socket(), CONNECT);
