@@ -5,6 +5,7 @@ import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.ImageInfo;
 import io.nbdflow.host.QemuInstance;
+import io.nbdflow.migration.ConvergenceTimeout;
 import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.CopyStorage;
 import io.nbdflow.migration.DiskPlan;
@@ -32,7 +33,9 @@ import java.util.stream.Collectors;
  */
 @Component("inspectSourceDelegate")
 public class InspectSourceDelegate extends MigrationStep {
-    private static final long GIB = 1L << 30;
+    private static final long MIB = 1L << 20;
+    /** 1 TiB/s: beyond any link, and its bytes per second still fit QEMU's int64. */
+    private static final long MAX_BANDWIDTH_MIBPS = 1L << 20;
     private final MigrationResources r;
     private final CapabilityProbe probe;
 
@@ -66,8 +69,9 @@ public class InspectSourceDelegate extends MigrationStep {
         }
         long bandwidth = Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0);
         x.setVariable(Vars.BANDWIDTH_MIBPS, bandwidth);
-        if (bandwidth < 0) {
-            throw refused("bandwidthMiBps: expected 0 (no limit) or a positive number, got " + bandwidth);
+        if (bandwidth < 0 || bandwidth > MAX_BANDWIDTH_MIBPS) {
+            throw refused("bandwidthMiBps: expected 0 (no limit) or a number of MiB/s up to " + MAX_BANDWIDTH_MIBPS
+                    + ", got " + bandwidth);
         }
         DomainDefinition domain = r.domains.find(name)
                 .orElseThrow(() -> refused("domain: no domain named '" + name + "'"));
@@ -149,7 +153,9 @@ public class InspectSourceDelegate extends MigrationStep {
                 .collect(Collectors.joining(",")));
         x.setVariable(Vars.STORAGE_TRANSPORT, nbd ? Vars.TRANSPORT_NBD : Vars.TRANSPORT_LEGACY);
         x.setVariable(Vars.COPY_STORAGE, copyStorage.value());
-        x.setVariable(Vars.CONVERGENCE_TIMEOUT, "PT" + convergenceSeconds(bytesToCopy) + "S");
+        x.setVariable(Vars.CONVERGENCE_TIMEOUT, ConvergenceTimeout.of(
+                bytesToCopy + domain.memoryMiB() * MIB, bandwidth * MIB,
+                r.tuning.convergenceTimeoutMin(), r.tuning.convergenceSecondsPerGib()).toString());
         // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         x.setVariable(Vars.COOKIE_BEGIN, CookieXml.write(new MigrationCookie(name, domain.uuid(), source.name(),
                 !sourceNbd ? null : new MigrationCookie.Nbd(null, plan.toCopy().stream()
@@ -175,12 +181,6 @@ public class InspectSourceDelegate extends MigrationStep {
             throw refused("migrateDisks: NBD cannot be used (" + whyNot + ") and the legacy block migration copies "
                     + "every writable disk; a selection of disks needs NBD on both sides");
         }
-    }
-
-    /** Time allowed to reach steady state: proportional to the data, never below the configured minimum. */
-    private long convergenceSeconds(long bytes) {
-        long proportional = (long) Math.ceil((double) bytes / GIB * r.tuning.convergenceSecondsPerGib());
-        return Math.max(r.tuning.convergenceTimeoutMin().toSeconds(), proportional);
     }
 
     private static void markStart(DelegateExecution x) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.RuntimeService;
 import org.junit.jupiter.api.Test;
@@ -190,18 +191,26 @@ class FaultInjectionTest extends MigrationTestBase {
         Set<String> before = destinationStorage();
         Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
 
-        String id = migrate(name, request);
-        // an operator's short deadline (as one could set in Cockpit): the 16 s mirror cannot meet it
-        shortenConvergenceTimeout(id, "PT3S");
+        // the mirror copies at 1 MiB/s while the guest dirties 4 MiB/s: it can never converge
+        String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 1));
+        // an operator's short deadline (as one could set in Cockpit)
+        shortenConvergenceTimeout(id, "PT4S");
         try (QmpClient qmp = tools(name)) {
             awaitMirrorJobs(qmp, 1);
             guestWrite(qmp);
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            for (long chunk = 0; !ended(id); chunk = (chunk + 1) % 64) {
+                assertThat(System.nanoTime()).as("migration %s ended", id).isLessThan(deadline);
+                guestWrite(qmp, "virtio-disk0", "write -P 0x3c " + (64 + 2 * chunk) + "M 2M");
+                Thread.sleep(500);
+            }
         }
-        awaitEnd(id, Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason")).contains("steady state within PT3S");
+        assertThat((String) variables(id).get("failureReason")).contains("steady state within PT4S");
         assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
         assertSameMigrationSucceeds(name, request, vda);
+        assertThat(TestImages.verify(vda, "qcow2", 0x3c, 64 * MiB, 2 * MiB))
+                .as("the guest's first write while the mirror fell behind").isTrue();
     }
 
     // ---- helpers

@@ -122,8 +122,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
     /** Waits until the instance has ended; on timeout fails with its incidents and variables. */
     protected void awaitEnd(String id, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
-                .finished().count() == 0) {
+        while (!ended(id)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
                         + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list()
@@ -132,6 +131,11 @@ abstract class MigrationTestBase extends SpringQemuTest {
             }
             Thread.sleep(100);
         }
+    }
+
+    protected boolean ended(String id) {
+        return processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
+                .finished().count() > 0;
     }
 
     /** Waits until an execution of the instance stands at that activity (e.g. a user task). */

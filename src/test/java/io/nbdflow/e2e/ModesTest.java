@@ -230,7 +230,9 @@ class ModesTest extends MigrationTestBase {
                 new Case("unknown disk", "migrateDisks", running,
                         Map.of("destinationHost", "host-b", "migrateDisks", "vdz")),
                 new Case("negative bandwidth", "bandwidthMiBps", running,
-                        Map.of("destinationHost", "host-b", "bandwidthMiBps", -1L)));
+                        Map.of("destinationHost", "host-b", "bandwidthMiBps", -1L)),
+                new Case("bandwidth beyond any link (its bytes/s would overflow)", "bandwidthMiBps", running,
+                        Map.of("destinationHost", "host-b", "bandwidthMiBps", Long.MAX_VALUE / 1024)));
         for (Case c : cases) {
             Set<String> before = destinationStorage();
             Map<String, Object> vars = new HashMap<>(c.vars());
