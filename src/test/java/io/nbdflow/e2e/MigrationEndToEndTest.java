@@ -80,6 +80,9 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(hostA().domainDir("e2e1")).doesNotExist();
         assertNothingListens(hostB());
 
+        // Cockpit shows every variable as it is: plain values and JSON text, never serialized Java
+        assertVariablesPlain(id);
+
         // the migration status API agrees
         JsonNode status = api().getForObject("/api/migrations/" + id, JsonNode.class);
         assertThat(status.path("phase").asText()).isEqualTo("ended");

@@ -239,6 +239,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         Map<String, Object> vars = variables(id);
         assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo(outcome);
         assertThat((String) vars.get("failureReason")).isNotBlank();
+        assertVariablesPlain(id);
 
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-a");
@@ -249,6 +250,15 @@ abstract class MigrationTestBase extends SpringQemuTest {
                     .containsExactlyInAnyOrderElementsOf(foreignJobs);
         }
         assertDestinationClean(name, vars, destinationBefore);
+    }
+
+    /** Cockpit shows every variable of the instance as it is: plain values and JSON text, never serialized Java. */
+    protected void assertVariablesPlain(String id) {
+        assertThat(processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id)
+                .disableBinaryFetching().list())
+                .as("variables of the migration").isNotEmpty()
+                .allSatisfy(v -> assertThat(v.getTypeName()).as(v.getName())
+                        .isIn("string", "long", "integer", "boolean", "double", "null"));
     }
 
     /**
