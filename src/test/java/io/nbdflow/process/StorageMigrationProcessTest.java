@@ -341,23 +341,24 @@ class StorageMigrationProcessTest {
         runtimeService().createMessageCorrelation("switchoverPoint").processInstanceId(pi.getId()).correlate();
         managementService().executeJob(managementService().createJobQuery().activityId("Task_SwitchOver")
                 .singleResult().getId());
-        // the job executor's three attempts, each failing
-        for (int attempt = 0; attempt < 3; attempt++) {
+        // the job executor's four attempts (the first and three retries), each failing
+        for (int attempt = 0; attempt < 4; attempt++) {
             Job job = managementService().createJobQuery().processInstanceId(pi.getId()).singleResult();
-            assertThat(job.getRetries()).isEqualTo(3 - attempt);
+            assertThat(job.getRetries()).isEqualTo(4 - attempt);
             assertThatThrownBy(() -> managementService().executeJob(job.getId()))
                     .hasMessageContaining("destination monitor gone");
         }
         assertThat(pi).isNotEnded().isWaitingAt("Task_ResumeDestination");
         assertThat(runtimeService().createIncidentQuery().processInstanceId(pi.getId()).singleResult()
                 .getIncidentMessage()).contains("destination monitor gone");
-        assertThat(calls).endsWith("switchOver", "resumeDestination", "resumeDestination", "resumeDestination")
+        assertThat(calls).endsWith("switchOver", "resumeDestination", "resumeDestination", "resumeDestination",
+                        "resumeDestination")
                 .doesNotContain("cancelSourceJobs", "cancelMigration", "stopDestination", "removePrecreatedDisks",
                         "recordRollback");
     }
 
     /**
-     * A monitor that drops while QEMU lives is retried by the job (R3/PT2S); when the last attempt
+     * A monitor that drops while QEMU lives is retried by the job with back-off (PT1S,PT5S,PT15S); when the last attempt
      * fails too the migration rolls back instead of waiting for a person. The attempts run as the
      * job executor runs them (with its context: the step asks it how many attempts are left).
      */
@@ -376,11 +377,17 @@ class StorageMigrationProcessTest {
         runJobsUntil("Task_StartNbdServer");
         Context.setJobExecutorContext(new JobExecutorContext());
         try {
-            for (int attempt = 0; attempt < 2; attempt++) {
+            // back-off: the next attempt is due 1 s, then 5 s, then 15 s after a failure
+            long[] waitsMs = {1_000, 5_000, 15_000};
+            for (int attempt = 0; attempt < 3; attempt++) {
                 Job job = managementService().createJobQuery().activityId("Task_StartNbdServer").singleResult();
                 assertThatThrownBy(() -> managementService().executeJob(job.getId()))
                         .hasMessageContaining("monitor connection closed");
                 assertThat(pi).isNotEnded();
+                long dueIn = managementService().createJobQuery().activityId("Task_StartNbdServer").singleResult()
+                        .getDuedate().getTime() - System.currentTimeMillis();
+                assertThat(dueIn).as("wait after failure %d", attempt + 1)
+                        .isBetween(waitsMs[attempt] - 1_000, waitsMs[attempt]);
             }
             managementService().executeJob(managementService().createJobQuery().activityId("Task_StartNbdServer")
                     .singleResult().getId());
@@ -388,9 +395,11 @@ class StorageMigrationProcessTest {
             Context.removeJobExecutorContext();
         }
         runJobs();
-        assertThat(retriesSeen).containsExactly(3, 2, 1);
+        // the job is created with the cycle's attempts: the first and three retries
+        assertThat(retriesSeen).containsExactly(4, 3, 2, 1);
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
-        assertThat(calls).endsWith("startNbdServer", "startNbdServer", "startNbdServer", "cancelSourceJobs",
+        assertThat(calls).endsWith("startNbdServer", "startNbdServer", "startNbdServer", "startNbdServer",
+                "cancelSourceJobs",
                 "stopDestination", "removePrecreatedDisks", "recordRollback");
         assertThat((String) variable(pi, "failureReason")).contains("monitor connection closed");
         assertThat(runtimeService().createIncidentQuery().count()).isZero();
