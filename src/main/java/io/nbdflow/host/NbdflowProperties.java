@@ -41,6 +41,7 @@ public record NbdflowProperties(
     public record Migration(
             @DefaultValue("60s") Duration convergenceTimeoutMin,
             @DefaultValue("120") long convergenceSecondsPerGib,
+            @DefaultValue("2") double convergenceBandwidthFactor,
             @DefaultValue("1s") Duration pollInterval,
             @DefaultValue("10s") Duration qemuStopTimeout,
             @DefaultValue("60s") Duration switchoverTimeout) {
@@ -83,6 +84,10 @@ public record NbdflowProperties(
             requirePositive(p.migration.switchoverTimeout, "migration.switchover-timeout", errors);
             if (p.migration.convergenceSecondsPerGib < 0) {
                 errors.rejectValue("migration.convergence-seconds-per-gib", "invalid", "must not be negative");
+            }
+            if (!(p.migration.convergenceBandwidthFactor >= 0 && p.migration.convergenceBandwidthFactor <= 100)) {
+                errors.rejectValue("migration.convergence-bandwidth-factor", "invalid",
+                        "must be between 0 (ignore the bandwidth limit) and 100");
             }
         }
     }

@@ -155,7 +155,8 @@ public class InspectSourceDelegate extends MigrationStep {
         x.setVariable(Vars.COPY_STORAGE, copyStorage.value());
         x.setVariable(Vars.CONVERGENCE_TIMEOUT, ConvergenceTimeout.of(
                 bytesToCopy + domain.memoryMiB() * MIB, bandwidth * MIB,
-                r.tuning.convergenceTimeoutMin(), r.tuning.convergenceSecondsPerGib()).toString());
+                r.tuning.convergenceTimeoutMin(), r.tuning.convergenceSecondsPerGib(),
+                r.tuning.convergenceBandwidthFactor()).toString());
         // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         x.setVariable(Vars.COOKIE_BEGIN, CookieXml.write(new MigrationCookie(name, domain.uuid(), source.name(),
                 !sourceNbd ? null : new MigrationCookie.Nbd(null, plan.toCopy().stream()

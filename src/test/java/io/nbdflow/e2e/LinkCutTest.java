@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "nbdflow.hosts[1].address=10.213.0.2",
         "nbdflow.hosts[1].qemu-wrapper=ip,netns,exec," + LinkCutTest.NS_B,
         "nbdflow.migration.convergence-timeout-min=20s",
-        "nbdflow.migration.convergence-seconds-per-gib=0"})
+        "nbdflow.migration.convergence-seconds-per-gib=0",
+        "nbdflow.migration.convergence-bandwidth-factor=0"})
 class LinkCutTest extends MigrationTestBase {
     // fixed names (a test property needs a constant): one run of this class per machine at a time
     static final String NS_A = "nbdflow-cut-a";

@@ -68,6 +68,7 @@ class NbdflowPropertiesTest {
             assertThat(p.dataDir()).isEqualTo("./data");
             assertThat(p.migration().convergenceTimeoutMin()).isEqualTo(Duration.ofSeconds(60));
             assertThat(p.migration().convergenceSecondsPerGib()).isEqualTo(120);
+            assertThat(p.migration().convergenceBandwidthFactor()).isEqualTo(2.0);
             assertThat(p.migration().pollInterval()).isEqualTo(Duration.ofSeconds(1));
             assertThat(p.migration().qemuStopTimeout()).isEqualTo(Duration.ofSeconds(10));
             assertThat(p.migration().switchoverTimeout()).isEqualTo(Duration.ofSeconds(60));
@@ -89,11 +90,13 @@ class NbdflowPropertiesTest {
     @Test
     void bindsTheMigrationBlockAndPorts() {
         runner("nbdflow.ports=50000-50009", "nbdflow.migration.poll-interval=250ms",
-                "nbdflow.migration.convergence-seconds-per-gib=30").run(context -> {
+                "nbdflow.migration.convergence-seconds-per-gib=30",
+                "nbdflow.migration.convergence-bandwidth-factor=1.5").run(context -> {
             assertThat(context).hasNotFailed();
             NbdflowProperties p = context.getBean(NbdflowProperties.class);
             assertThat(p.migration().pollInterval()).isEqualTo(Duration.ofMillis(250));
             assertThat(p.migration().convergenceSecondsPerGib()).isEqualTo(30);
+            assertThat(p.migration().convergenceBandwidthFactor()).isEqualTo(1.5);
             assertThat(context.getBean(Hosts.class).ports()).isEqualTo(new PortRange(50000, 50009));
         });
     }
@@ -146,6 +149,15 @@ class NbdflowPropertiesTest {
         assertThat(startFails(output, args))
                 .contains("Property: nbdflow.hosts[0].state-dir")
                 .contains("'relative/state' is not an absolute path");
+    }
+
+    @Test
+    void badConvergenceFactorStopsTheStart(CapturedOutput output) {
+        List<String> args = validArgs();
+        args.add("--nbdflow.migration.convergence-bandwidth-factor=-1");
+        assertThat(startFails(output, args))
+                .contains("Property: nbdflow.migration.convergence-bandwidth-factor")
+                .contains("must be between 0 (ignore the bandwidth limit) and 100");
     }
 
     @Test
