@@ -112,9 +112,18 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(variables(second).get("outcome")).isEqualTo("refused");
         assertThat((String) variables(second).get("failureReason")).contains("already migrating");
 
-        // the first one is untouched by the refusal and completes once approved
-        processEngine.getTaskService().complete(processEngine.getTaskService().createTaskQuery()
-                .processInstanceId(first).singleResult().getId());
+        // the first one is untouched by the refusal; it completes once approved through the engine API.
+        // A completion that decides nothing is refused and leaves the task open.
+        String task = processEngine.getTaskService().createTaskQuery().processInstanceId(first).singleResult().getId();
+        ResponseEntity<String> undecided = api().postForEntity("/engine-rest/task/" + task + "/complete",
+                Map.of("variables", Map.of()), String.class);
+        assertThat(undecided.getStatusCode().is2xxSuccessful()).as(undecided.getBody()).isFalse();
+        assertThat(undecided.getBody()).contains("switchoverApproved: required");
+        assertThat(processEngine.getTaskService().createTaskQuery().taskId(task).count()).isOne();
+        ResponseEntity<String> approved = api().postForEntity("/engine-rest/task/" + task + "/complete",
+                Map.of("variables", Map.of("switchoverApproved", Map.of("value", true, "type", "Boolean"))),
+                String.class);
+        assertThat(approved.getStatusCode().is2xxSuccessful()).as(approved.getBody()).isTrue();
         awaitEnd(first, Duration.ofSeconds(120));
         assertThat(variables(first).get("outcome")).isEqualTo("migrated");
         stop("e2e2");

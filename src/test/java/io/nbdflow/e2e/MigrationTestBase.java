@@ -94,11 +94,11 @@ abstract class MigrationTestBase extends SpringQemuTest {
         return r.getBody().path("processInstanceId").asText();
     }
 
-    /** Completes the migration's one open user task (the switchover approval). */
+    /** Approves the switchover: completes the migration's one open user task as its form does. */
     protected void approve(String id) {
         Task task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult();
         assertThat(task).as("approval task").isNotNull();
-        processEngine.getTaskService().complete(task.getId());
+        processEngine.getTaskService().complete(task.getId(), Map.of("switchoverApproved", true));
     }
 
     /** The process variables of that instance, running or ended (from the history). */

@@ -117,7 +117,8 @@ final class RestartedApplication {
         assertThat(tasks).as("approval task").hasSize(1);
         assertThat(tasks.get(0).path("taskDefinitionKey").asText()).isEqualTo("UserTask_ApproveSwitchover");
         ResponseEntity<String> complete = api.get().postForEntity(
-                engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete", Map.of(), String.class);
+                engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
+                Map.of("variables", Map.of("switchoverApproved", Map.of("value", true, "type", "Boolean"))), String.class);
         assertThat(complete.getStatusCode()).as(complete.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
     }
 

@@ -21,6 +21,7 @@ import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaExecutionListener;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaTaskListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +65,12 @@ class ProcessModelTest {
             String expression = listener.getCamundaDelegateExpression();
             if (expression != null && !beans.containsKey(ProjectFiles.beanOf(expression))) {
                 problems.add("execution listener " + expression + ": no such bean in " + ProjectFiles.PROCESS_PACKAGE);
+            }
+        }
+        for (CamundaTaskListener listener : model.getModelElementsByType(CamundaTaskListener.class)) {
+            String expression = listener.getCamundaDelegateExpression();
+            if (expression != null && !beans.containsKey(ProjectFiles.beanOf(expression))) {
+                problems.add("task listener " + expression + ": no such bean in " + ProjectFiles.PROCESS_PACKAGE);
             }
         }
         assertThat(model.getModelElementsByType(ServiceTask.class)).isNotEmpty();

@@ -34,6 +34,7 @@ import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.complet
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.managementService;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.runtimeService;
 import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.task;
+import static org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests.taskService;
 
 /**
  * The real BPMN with its delegates replaced by recorders: which steps run, in which order, and
@@ -86,6 +87,7 @@ class StorageMigrationProcessTest {
         });
         Mocks.register("diskList", new DiskList());
         Mocks.register("qemuWatchListener", (ExecutionListener) x -> { });
+        Mocks.register("switchoverApprovalListener", new SwitchoverApprovalListener());
     }
 
     @AfterEach
@@ -170,10 +172,38 @@ class StorageMigrationProcessTest {
         correlate(pi, "mirrorsReady", Map.of());
         assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
         assertThat(calls).doesNotContain("startMigration");
-        complete(task(pi));
+        complete(task(pi), Map.of("switchoverApproved", true));
         runJobs();
         correlate(pi, "switchoverPoint", Map.of());
         assertThat(pi).isEnded().hasPassed("UserTask_ApproveSwitchover", "EndEvent_Migrated");
+    }
+
+    @Test
+    void aDeclinedSwitchoverRollsEverythingBack() {
+        ProcessInstance pi = start(true);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        complete(task(pi), Map.of("switchoverApproved", false));
+        runJobs();
+        assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack").hasNotPassed("EndEvent_Migrated");
+        assertThat(calls).doesNotContain("startMigration", "switchOver")
+                .endsWith("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopNbdServer",
+                        "stopDestination", "removePrecreatedDisks", "recordRollback");
+        assertThat((String) variable(pi, "failureReason")).isEqualTo("Approve switchover: declined by an engine API call");
+    }
+
+    @Test
+    void aCompletionThatDecidesNothingIsRefusedAndTheTaskStays() {
+        ProcessInstance pi = start(true);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        String taskId = task(pi).getId();
+        assertThatThrownBy(() -> taskService().complete(taskId))
+                .hasMessageContaining("switchoverApproved: required");
+        assertThatThrownBy(() -> taskService().complete(taskId, Map.of("switchoverApproved", "yes")))
+                .hasMessageContaining("got 'yes'");
+        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
+        assertThat(calls).doesNotContain("startMigration", "cancelSourceJobs");
     }
 
     @Test
