@@ -2,6 +2,7 @@ package io.nbdflow.e2e;
 
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.NbdflowTestContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -70,6 +71,32 @@ class AbortTest extends MigrationTestBase {
         assertThat(processEngine.getHistoryService().createHistoricTaskInstanceQuery().processInstanceId(id)
                 .taskDefinitionKey("UserTask_ApproveSwitchover").singleResult().getDeleteReason())
                 .as("the approval task was withdrawn, not completed").isNotEqualTo("completed");
+        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
+        assertSameMigrationSucceeds(name, request, vda);
+    }
+
+    /** A person declines the switchover through the engine API (switchoverApproved=false): all is undone. */
+    @Test
+    void aDeclinedSwitchoverRollsBack() throws Exception {
+        String name = "ab-decline";
+        Path vda = startDomain(name, 64 * MiB, 16 * MiB);
+        Set<String> before = destinationStorage();
+        Map<String, Object> request = Map.of("destinationHost", "host-b", "approveSwitchover", true);
+
+        String id = migrate(name, request);
+        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
+        try (QmpClient qmp = tools(name)) {
+            guestWrite(qmp);
+        }
+        String task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult().getId();
+        ResponseEntity<String> declined = api().postForEntity(engineRest() + "/task/" + task + "/complete",
+                Map.of("variables", Map.of("switchoverApproved", Map.of("value", false, "type", "Boolean"))),
+                String.class);
+        assertThat(declined.getStatusCode().is2xxSuccessful()).as(declined.getBody()).isTrue();
+        awaitEnd(id, Duration.ofSeconds(120));
+
+        assertThat((String) variables(id).get("failureReason"))
+                .isEqualTo("Approve switchover: declined by " + NbdflowTestContext.USER);
         assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
         assertSameMigrationSucceeds(name, request, vda);
     }
