@@ -20,6 +20,7 @@ import org.springframework.stereotype.Component;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -103,34 +104,44 @@ public class DemoRunner {
         return "migrated".equals(outcome);
     }
 
-    /** Prints one line per disk and one for RAM, redrawn until the migration ends. */
+    /**
+     * Prints one line per disk and one for RAM until the migration ends: redrawn in place on a
+     * terminal, else (a log, CI) a new block whenever it changed, without escape codes.
+     */
     private Map<String, Object> follow(String id) throws InterruptedException {
-        int lines = 0;
+        boolean terminal = System.console() != null;
+        List<String> last = List.of();
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         while (true) {
             Map<String, Object> s = migrations.status(id);
-            StringBuilder out = new StringBuilder();
-            if (lines > 0) {
-                out.append("\033[").append(lines).append("A"); // back to the top of our block
-            }
-            out.append(String.format("\033[2Kphase: %s%n", s.get("phase")));
-            int n = 1;
+            List<String> block = new ArrayList<>();
+            block.add("phase: " + s.get("phase"));
             for (Object o : (List<?>) s.get("disks")) {
                 Map<?, ?> d = (Map<?, ?>) o;
                 long copied = ((Number) d.get("bytesCopied")).longValue();
                 long total = ((Number) d.get("bytesTotal")).longValue();
-                out.append(String.format("\033[2K  %-4s %s %5d / %5d MiB%s%n", d.get("target"), bar(copied, total),
+                block.add(String.format("  %-4s %s %5d / %5d MiB%s", d.get("target"), bar(copied, total),
                         copied / MIB, total / MIB, Boolean.TRUE.equals(d.get("ready")) ? "  in sync" : ""));
-                n++;
             }
             Map<?, ?> ram = (Map<?, ?>) s.get("ram");
             long sent = ram == null ? 0 : ((Number) ram.get("transferred")).longValue();
             long left = ram == null ? 0 : ((Number) ram.get("remaining")).longValue();
-            out.append(String.format("\033[2K  RAM  %s %5d MiB sent%s%n", bar(sent, sent + left), sent / MIB,
+            block.add(String.format("  RAM  %s %5d MiB sent%s", bar(sent, sent + left), sent / MIB,
                     ram == null ? "" : "  " + ram.get("status")));
-            n++;
-            System.out.print(out);
-            lines = n;
+            if (terminal) {
+                StringBuilder out = new StringBuilder();
+                if (!last.isEmpty()) {
+                    out.append("\033[").append(last.size()).append("A"); // back to the top of our block
+                }
+                while (block.size() < last.size()) {
+                    block.add(""); // blank what a longer block drew before
+                }
+                block.forEach(line -> out.append("\033[2K").append(line).append(System.lineSeparator()));
+                System.out.print(out);
+            } else if (!block.equals(last)) {
+                block.forEach(System.out::println);
+            }
+            last = block;
             if ("ended".equals(s.get("phase")) || System.nanoTime() > deadline) {
                 return s;
             }

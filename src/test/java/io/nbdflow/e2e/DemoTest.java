@@ -62,6 +62,7 @@ class DemoTest {
         assertThat(app.exitValue()).as("demo exit status; %s", ApplicationJvm.tail(log)).isZero();
         assertThat(out).contains("outcome:      migrated").contains("[##############################]")
                 .contains("demo now on host-b");
+        assertThat(out).as("progress in a log (not a terminal) has no escape codes").doesNotContain("\033[");
 
         // what it migrated is really there, and it left no QEMU running
         Path images = root.resolve("a/images");
