@@ -148,6 +148,7 @@ class FaultInjectionTest extends MigrationTestBase {
         assertThat(domain.path("host").asText()).isEqualTo("host-a");
         assertThat(domain.path("state").asText()).isEqualTo("shutoff");
         assertDestinationClean(name, vars, before);
+        assertNoPortReserved(id);
 
         // the operator starts the guest again; then the migration goes through
         assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())

@@ -79,6 +79,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(domain.path("disks").findValuesAsText("file")).containsExactly(dstVda.toString(), dstVdb.toString());
         assertThat(hostA().domainDir("e2e1")).doesNotExist();
         assertNothingListens(hostB());
+        assertNoPortReserved(id);
 
         // Cockpit shows every variable as it is: plain values and JSON text, never serialized Java
         assertVariablesPlain(id);

@@ -3,12 +3,14 @@ package io.nbdflow.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.PortAllocator;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.task.Task;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -40,6 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the same migration started again succeeds).
  */
 abstract class MigrationTestBase extends SpringQemuTest {
+    @Autowired
+    protected PortAllocator portAllocator;
     protected static final long MiB = TestImages.MiB;
     /** The guest's write during the migration: inside the written area, so no qcow2 metadata changes. */
     protected static final int GUEST_PATTERN = 0x5c;
@@ -240,6 +244,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo(outcome);
         assertThat((String) vars.get("failureReason")).isNotBlank();
         assertVariablesPlain(id);
+        assertNoPortReserved(id);
 
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-a");
@@ -286,6 +291,11 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(Ports.listeningInRange(hostB(), hosts.ports())).as("ports listening on host-b").isEmpty();
     }
 
+    /** The migration's port reservations are given back once it has ended, whatever its outcome. */
+    protected void assertNoPortReserved(String id) {
+        assertThat(portAllocator.heldBy(id)).as("ports still reserved by migration %s", id).isEmpty();
+    }
+
     /**
      * The same request again goes through: migrated (approved if the request asks for it), the
      * domain runs on host-b; once stopped, the source image holds the guest's write from before
@@ -305,6 +315,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
         assertThat(domain.path("state").asText()).isEqualTo("running");
+        assertNoPortReserved(again);
 
         stop(name);
         assertThat(TestImages.verify(sourceVda, "qcow2", GUEST_PATTERN, GUEST_OFFSET, MiB))

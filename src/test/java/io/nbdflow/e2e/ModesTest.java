@@ -244,6 +244,7 @@ class ModesTest extends MigrationTestBase {
                     .isEqualTo("refused");
             assertThat((String) result.get("failureReason")).as(c.label()).startsWith(c.field() + ":");
             assertNothingOnHostB(c.domain(), result, before, c.label());
+            assertNoPortReserved(id);
         }
         JsonNode domain = api().getForObject("/api/domains/" + running, JsonNode.class);
         assertThat(domain.path("state").asText()).as("released by every refusal").isEqualTo("running");
@@ -364,6 +365,7 @@ class ModesTest extends MigrationTestBase {
         assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("refused");
         assertThat((String) vars.get("failureReason")).startsWith(field + ":");
         assertNothingOnHostB(name, vars, before, name);
+        assertNoPortReserved(id);
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-a");
         assertThat(domain.path("state").asText()).isEqualTo("running");
