@@ -15,11 +15,9 @@ import org.springframework.stereotype.Component;
  */
 @Component("switchoverApprovalListener")
 public class SwitchoverApprovalListener implements TaskListener {
-    public static final String APPROVED = "switchoverApproved";
-
     @Override
     public void notify(DelegateTask task) {
-        Object decision = task.getVariable(APPROVED);
+        Object decision = task.getVariable(Vars.SWITCHOVER_APPROVED);
         if (Boolean.TRUE.equals(decision)) {
             return;
         }
@@ -28,7 +26,7 @@ public class SwitchoverApprovalListener implements TaskListener {
             throw new BpmnError(MigrationStep.FAILED, task.getName() + ": declined by "
                     + (who == null ? "an engine API call" : who.getUserId()));
         }
-        throw new NotValidException(APPROVED + ": required to complete '" + task.getName()
+        throw new NotValidException(Vars.SWITCHOVER_APPROVED + ": required to complete '" + task.getName()
                 + "': true to switch over, false to decline (everything done so far is rolled back); got "
                 + (decision == null ? "nothing" : "'" + decision + "'"));
     }

@@ -12,6 +12,8 @@ public final class Vars {
     public static final String TUNNELLED = "tunnelled";
     public static final String BANDWIDTH_MIBPS = "bandwidthMiBps";
     public static final String APPROVE_SWITCHOVER = "approveSwitchover";
+    /** The approval task's decision (its form's checkbox). */
+    public static final String SWITCHOVER_APPROVED = "switchoverApproved";
     // outputs (contract)
     public static final String OUTCOME = "outcome";
     public static final String STORAGE_TRANSPORT = "storageTransport";
