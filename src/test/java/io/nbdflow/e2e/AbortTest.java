@@ -90,8 +90,7 @@ class AbortTest extends MigrationTestBase {
         }
         String task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult().getId();
         ResponseEntity<String> declined = api().postForEntity(engineRest() + "/task/" + task + "/complete",
-                Map.of("variables", Map.of("switchoverApproved", Map.of("value", false, "type", "Boolean"))),
-                String.class);
+                switchoverDecision(false), String.class);
         assertThat(declined.getStatusCode().is2xxSuccessful()).as(declined.getBody()).isTrue();
         awaitEnd(id, Duration.ofSeconds(120));
 

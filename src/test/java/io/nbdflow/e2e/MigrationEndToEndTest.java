@@ -80,8 +80,6 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(hostA().domainDir("e2e1")).doesNotExist();
         assertNothingListens(hostB());
         assertNoPortReserved(id);
-
-        // Cockpit shows every variable as it is: plain values and JSON text, never serialized Java
         assertVariablesPlain(id);
 
         // the migration status API agrees
@@ -122,8 +120,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(undecided.getBody()).contains("switchoverApproved: required");
         assertThat(processEngine.getTaskService().createTaskQuery().taskId(task).count()).isOne();
         ResponseEntity<String> approved = api().postForEntity("/engine-rest/task/" + task + "/complete",
-                Map.of("variables", Map.of("switchoverApproved", Map.of("value", true, "type", "Boolean"))),
-                String.class);
+                switchoverDecision(true), String.class);
         assertThat(approved.getStatusCode().is2xxSuccessful()).as(approved.getBody()).isTrue();
         awaitEnd(first, Duration.ofSeconds(120));
         assertThat(variables(first).get("outcome")).isEqualTo("migrated");

@@ -42,12 +42,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the same migration started again succeeds).
  */
 abstract class MigrationTestBase extends SpringQemuTest {
-    @Autowired
-    protected PortAllocator portAllocator;
     protected static final long MiB = TestImages.MiB;
     /** The guest's write during the migration: inside the written area, so no qcow2 metadata changes. */
     protected static final int GUEST_PATTERN = 0x5c;
     protected static final long GUEST_OFFSET = 0;
+
+    @Autowired
+    protected PortAllocator portAllocator;
 
     // ---- domains and migrations
 
@@ -96,6 +97,11 @@ abstract class MigrationTestBase extends SpringQemuTest {
         ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", body, JsonNode.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
         return r.getBody().path("processInstanceId").asText();
+    }
+
+    /** The body of {@code POST /engine-rest/task/{id}/complete} for the approval task: the form's decision. */
+    static Map<String, Object> switchoverDecision(boolean approved) {
+        return Map.of("variables", Map.of("switchoverApproved", Map.of("value", approved, "type", "Boolean")));
     }
 
     /** Approves the switchover: completes the migration's one open user task as its form does. */

@@ -84,7 +84,7 @@ class ProgressTest extends MigrationTestBase {
             JsonNode tasks = api().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
             assertThat(tasks).hasSize(1);
             assertThat(api().postForEntity(engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
-                    Map.of("variables", Map.of("switchoverApproved", Map.of("value", true, "type", "Boolean"))), String.class).getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
+                    switchoverDecision(true), String.class).getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
 
             assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("launcher ends with the migration").isTrue();
             String out = Files.readString(output);

@@ -118,7 +118,7 @@ final class RestartedApplication {
         assertThat(tasks.get(0).path("taskDefinitionKey").asText()).isEqualTo("UserTask_ApproveSwitchover");
         ResponseEntity<String> complete = api.get().postForEntity(
                 engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
-                Map.of("variables", Map.of("switchoverApproved", Map.of("value", true, "type", "Boolean"))), String.class);
+                MigrationTestBase.switchoverDecision(true), String.class);
         assertThat(complete.getStatusCode()).as(complete.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
     }
 
