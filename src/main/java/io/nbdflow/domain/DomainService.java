@@ -21,7 +21,7 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.host.ImageInfo;
 import io.nbdflow.host.LaunchRequest;
-import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;

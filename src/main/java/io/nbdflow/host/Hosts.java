@@ -1,5 +1,9 @@
 package io.nbdflow.host;
 
+import io.nbdflow.config.IpLiteral;
+import io.nbdflow.config.NbdflowProperties;
+import io.nbdflow.config.PortRange;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.nbdflow.host;
 
+import io.nbdflow.config.NbdflowProperties;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

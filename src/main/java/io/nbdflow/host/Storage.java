@@ -1,5 +1,7 @@
 package io.nbdflow.host;
 
+import io.nbdflow.config.NbdflowProperties;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;

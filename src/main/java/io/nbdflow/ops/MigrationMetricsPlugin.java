@@ -1,5 +1,7 @@
 package io.nbdflow.ops;
 
+import io.nbdflow.process.Bpmn;
+
 import java.util.ArrayList;
 
 import org.camunda.bpm.engine.delegate.ExecutionListener;
@@ -22,7 +24,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class MigrationMetricsPlugin extends AbstractProcessEnginePlugin {
 
-    static final String PROCESS_KEY = "storageMigration";
+    static final String PROCESS_KEY = Bpmn.PROCESS_KEY;
 
     private final MigrationMetrics metrics;
 

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.nio.file.Path;
 
-import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.config.NbdflowProperties;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Health;

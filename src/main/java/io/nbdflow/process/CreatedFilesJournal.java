@@ -18,15 +18,15 @@ import java.util.List;
  * removed) and which are somebody else's (never touched). Removed once the step's commit is
  * durable, or by its undo. One file per migration: {@code <state-dir>/.nbdflow-created/<migration id>}.
  */
-final class CreatedFilesJournal {
+public final class CreatedFilesJournal {
     private final Path file;
 
-    CreatedFilesJournal(Host host, String migrationId) {
+    public CreatedFilesJournal(Host host, String migrationId) {
         this.file = host.stateDir().resolve(".nbdflow-created").resolve(migrationId);
     }
 
     /** Appends the file and forces it to disk: it must outlive a crash that follows at once. */
-    void add(Path created) {
+    public void add(Path created) {
         try {
             Files.createDirectories(file.getParent());
             Files.write(file, (created + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
@@ -37,7 +37,7 @@ final class CreatedFilesJournal {
     }
 
     /** What an earlier attempt of this migration created; empty if none was recorded. */
-    List<Path> files() {
+    public List<Path> files() {
         try {
             return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(Path::of).toList()
                     : List.of();
@@ -46,7 +46,7 @@ final class CreatedFilesJournal {
         }
     }
 
-    void delete() {
+    public void delete() {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {

@@ -3,11 +3,11 @@ package io.nbdflow.process;
 import io.nbdflow.domain.DomainRepository;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
-import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
-import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
@@ -23,13 +23,13 @@ import java.util.Optional;
  */
 @Component
 public class MigrationResources {
-    final Hosts hosts;
-    final QemuProcesses processes;
-    final QmpConnectionPool monitors;
-    final Storage storage;
-    final DomainRepository domains;
-    final PortAllocator ports;
-    final NbdflowProperties.Migration tuning;
+    private final Hosts hosts;
+    private final QemuProcesses processes;
+    private final QmpConnectionPool monitors;
+    private final Storage storage;
+    private final DomainRepository domains;
+    private final PortAllocator ports;
+    private final NbdflowProperties.Migration tuning;
 
     public MigrationResources(Hosts hosts, QemuProcesses processes, QmpConnectionPool monitors, Storage storage,
                               DomainRepository domains, PortAllocator ports, NbdflowProperties properties) {
@@ -40,6 +40,34 @@ public class MigrationResources {
         this.domains = domains;
         this.ports = ports;
         this.tuning = properties.migration();
+    }
+
+    public Hosts hosts() {
+        return hosts;
+    }
+
+    public QemuProcesses processes() {
+        return processes;
+    }
+
+    public QmpConnectionPool monitors() {
+        return monitors;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public DomainRepository domains() {
+        return domains;
+    }
+
+    public PortAllocator ports() {
+        return ports;
+    }
+
+    public NbdflowProperties.Migration tuning() {
+        return tuning;
     }
 
     public Host sourceHost(VariableScope v) {

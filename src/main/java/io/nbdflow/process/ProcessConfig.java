@@ -1,7 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.host.Hosts;
-import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.store.PortAllocator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;

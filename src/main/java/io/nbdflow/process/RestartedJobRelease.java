@@ -1,6 +1,6 @@
 package io.nbdflow.process;
 
-import io.nbdflow.host.NbdflowProperties;
+import io.nbdflow.config.NbdflowProperties;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;

@@ -26,7 +26,7 @@ import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.migration.DiskPlan;
-import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;

@@ -3,7 +3,7 @@ package io.nbdflow.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.BlockJob;
-import io.nbdflow.migration.PortAllocator;
+import io.nbdflow.store.PortAllocator;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;

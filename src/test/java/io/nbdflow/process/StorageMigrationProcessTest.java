@@ -1,5 +1,7 @@
 package io.nbdflow.process;
 
+import io.nbdflow.process.listener.SwitchoverApprovalListener;
+
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
@@ -150,9 +152,9 @@ class StorageMigrationProcessTest {
     void happyPathPassesEveryStepInOrder() {
         ProcessInstance pi = start(false);
         runJobs();
-        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_STEADY_STATE);
+        assertThat(pi).isWaitingAt(Bpmn.WAIT_STEADY_STATE);
         correlate(pi, "mirrorsReady", Map.of());
-        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_SWITCHOVER_POINT);
+        assertThat(pi).isWaitingAt(Bpmn.WAIT_SWITCHOVER_POINT);
         correlate(pi, "switchoverPoint", Map.of());
 
         assertThat(pi).isEnded().hasPassedInOrder("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
@@ -283,7 +285,7 @@ class StorageMigrationProcessTest {
         transport = "legacy";
         ProcessInstance pi = start(false);
         runJobs();
-        assertThat(pi).isWaitingAt(QemuWatcher.WAIT_BLOCK_MIGRATION);
+        assertThat(pi).isWaitingAt(Bpmn.WAIT_BLOCK_MIGRATION);
         correlate(pi, "blockMigrationDone", Map.of("downtimeMs", 12L));
         assertThat(pi).isEnded().hasPassedInOrder("Task_PrecreateDisks", "Task_StartDestination",
                 "Task_StartBlockMigration", "Task_WaitBlockMigration", "Task_ResumeDestination", "Task_StopSource")

@@ -12,7 +12,7 @@ public final class Ports {
     }
 
     /** The ports of the configured range on which something accepts connections on that host's address. */
-    public static java.util.List<Integer> listeningInRange(io.nbdflow.host.Host host, io.nbdflow.host.PortRange range) {
+    public static java.util.List<Integer> listeningInRange(io.nbdflow.host.Host host, io.nbdflow.config.PortRange range) {
         java.util.List<Integer> open = new java.util.ArrayList<>();
         for (int port = range.first(); port <= range.last(); port++) {
             if (isListening(host.address(), port)) {

@@ -1,0 +1,140 @@
+package io.nbdflow.config;
+
+import io.nbdflow.host.Host;
+import io.nbdflow.host.Hosts;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything under {@code nbdflow.*} in application.yaml. Unknown keys stop the application
+ * (ignoreUnknownFields=false) and so does any value {@link #validate} rejects; Spring Boot then
+ * prints the offending property, e.g. "nbdflow.hosts[1].address", with the reason.
+ */
+@ConfigurationProperties(prefix = "nbdflow", ignoreUnknownFields = false)
+@Validated
+public record NbdflowProperties(
+        List<HostEntry> hosts,
+        @DefaultValue("49152-49215") String ports,
+        @DefaultValue("qemu-system-x86_64") String qemuBinary,
+        @DefaultValue("qemu-img") String qemuImgBinary,
+        @DefaultValue("qemu-io") String qemuIoBinary,
+        @DefaultValue("./data") String dataDir,
+        @DefaultValue("") String nodeName,
+        @DefaultValue Migration migration) implements Validator {
+
+    /** Host names appear in the API and in process variables: keep them plain. */
+    static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    /** One entry of {@code nbdflow.hosts}, as written; {@link Hosts} turns it into a {@link Host}. */
+    public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper) {
+    }
+
+    /** Tuning of the migration process (read by the process layer). */
+    public record Migration(
+            @DefaultValue("60s") Duration convergenceTimeoutMin,
+            @DefaultValue("120") long convergenceSecondsPerGib,
+            @DefaultValue("2") double convergenceBandwidthFactor,
+            @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("10s") Duration qemuStopTimeout,
+            @DefaultValue("60s") Duration switchoverTimeout) {
+    }
+
+    /** The configured port range; valid once the application has started. */
+    public PortRange portRange() {
+        return PortRange.parse(ports);
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return NbdflowProperties.class.isAssignableFrom(type);
+    }
+
+    @Override
+    public void validate(Object target, Errors errors) {
+        NbdflowProperties p = (NbdflowProperties) target;
+        if (p.hosts == null || p.hosts.isEmpty()) {
+            errors.rejectValue("hosts", "required", "at least one host must be configured");
+        } else {
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < p.hosts.size(); i++) {
+                validateHost(p.hosts.get(i), "hosts[" + i + "]", seen, i, errors);
+            }
+        }
+        try {
+            PortRange.parse(p.ports);
+        } catch (IllegalArgumentException e) {
+            errors.rejectValue("ports", "invalid", e.getMessage());
+        }
+        requireText(p.qemuBinary, "qemu-binary", errors);
+        requireText(p.qemuImgBinary, "qemu-img-binary", errors);
+        requireText(p.qemuIoBinary, "qemu-io-binary", errors);
+        requireText(p.dataDir, "data-dir", errors);
+        if (p.migration != null) {
+            requirePositive(p.migration.convergenceTimeoutMin, "migration.convergence-timeout-min", errors);
+            requirePositive(p.migration.pollInterval, "migration.poll-interval", errors);
+            requirePositive(p.migration.qemuStopTimeout, "migration.qemu-stop-timeout", errors);
+            requirePositive(p.migration.switchoverTimeout, "migration.switchover-timeout", errors);
+            if (p.migration.convergenceSecondsPerGib < 0) {
+                errors.rejectValue("migration.convergence-seconds-per-gib", "invalid", "must not be negative");
+            }
+            if (!(p.migration.convergenceBandwidthFactor >= 0 && p.migration.convergenceBandwidthFactor <= 100)) {
+                errors.rejectValue("migration.convergence-bandwidth-factor", "invalid",
+                        "must be between 0 (ignore the bandwidth limit) and 100");
+            }
+        }
+    }
+
+    private static void validateHost(HostEntry h, String prefix, Map<String, Integer> seen, int index, Errors errors) {
+        if (h.name == null || !HOST_NAME.matcher(h.name).matches()) {
+            errors.rejectValue(prefix + ".name", "invalid",
+                    "'" + h.name + "' is not a host name (letters, digits, '_', '.', '-'; at most 64)");
+        } else {
+            Integer first = seen.putIfAbsent(h.name, index);
+            if (first != null) {
+                errors.rejectValue(prefix + ".name", "duplicate",
+                        "duplicate host name '" + h.name + "' (also hosts[" + first + "])");
+            }
+        }
+        try {
+            IpLiteral.parse(h.address);
+        } catch (IllegalArgumentException e) {
+            errors.rejectValue(prefix + ".address", "invalid", e.getMessage());
+        }
+        requireAbsolute(h.stateDir, prefix + ".state-dir", errors);
+        requireAbsolute(h.storageDir, prefix + ".storage-dir", errors);
+        if (h.qemuWrapper != null && h.qemuWrapper.stream().anyMatch(a -> a == null || a.isBlank())) {
+            errors.rejectValue(prefix + ".qemu-wrapper", "invalid", "must not contain empty arguments");
+        }
+    }
+
+    private static void requireAbsolute(String path, String field, Errors errors) {
+        if (path == null || path.isBlank()) {
+            errors.rejectValue(field, "required", "is required");
+        } else if (!Path.of(path).isAbsolute()) {
+            errors.rejectValue(field, "relative", "'" + path + "' is not an absolute path");
+        }
+    }
+
+    private static void requireText(String value, String field, Errors errors) {
+        if (value == null || value.isBlank()) {
+            errors.rejectValue(field, "required", "must not be empty");
+        }
+    }
+
+    private static void requirePositive(Duration d, String field, Errors errors) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            errors.rejectValue(field, "invalid", "must be a positive duration");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.nbdflow.process.undo;
+
+import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.Vars;
+
+import io.nbdflow.host.QemuInstance;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Undoes "Start destination": quits the destination QEMU this migration started (kill if it does
+ * not exit) and removes its folder. A QEMU that already died counts as stopped.
+ */
+@Component("stopDestinationDelegate")
+public class StopDestinationDelegate implements JavaDelegate {
+    private final MigrationResources r;
+
+    public StopDestinationDelegate(MigrationResources resources) {
+        this.r = resources;
+    }
+
+    @Override
+    public void execute(DelegateExecution x) {
+        long pid = Vars.longValue(x, Vars.DESTINATION_PID, -1);
+        if (pid <= 0) {
+            return;
+        }
+        // stop() is idempotent: a dead QEMU's folder is still removed
+        r.processes().stop(QemuInstance.of(Vars.string(x, Vars.DOMAIN), r.destinationHost(x), pid),
+                r.tuning().qemuStopTimeout());
+    }
+}

@@ -1,0 +1,307 @@
+package io.nbdflow.process.wait;
+
+import io.nbdflow.process.DiskList;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.Vars;
+
+import io.nbdflow.host.Host;
+import io.nbdflow.host.QemuInstance;
+import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.MigrationStatus;
+import io.nbdflow.migration.MirrorJobs;
+import io.nbdflow.migration.SourceSide;
+import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.qmp.QmpEvent;
+import io.nbdflow.qmp.QmpException;
+import org.camunda.bpm.engine.MismatchingMessageCorrelationException;
+import org.camunda.bpm.engine.OptimisticLockingException;
+import org.camunda.bpm.engine.RuntimeService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Watches QEMU for the two long waits of the process ("Wait for steady state", "Wait for
+ * switchover point") and correlates a message when the wait is over. QMP events trigger a check at
+ * once; a periodic re-check covers a missed event. Polling happens here, in memory: no job holds
+ * an executor thread or a lock, and no history row is written per poll. What is watched is derived
+ * from the process variables, so after a restart {@link #resumeWatches()} picks every wait up again.
+ */
+@Component
+public class QemuWatcher implements DisposableBean {
+    private static final List<String> WAITS = List.of(Bpmn.WAIT_STEADY_STATE, Bpmn.APPROVE_SWITCHOVER, Bpmn.WAIT_SWITCHOVER_POINT,
+            Bpmn.WAIT_BLOCK_MIGRATION);
+    private static final Set<String> EVENTS = Set.of("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR",
+            "BLOCK_JOB_CANCELLED", "JOB_STATUS_CHANGE", "MIGRATION", "SHUTDOWN", "STOP", "RESUME");
+    private static final Logger log = LoggerFactory.getLogger(QemuWatcher.class);
+
+    private final RuntimeService runtime;
+    private final MigrationResources r;
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, task -> {
+        Thread t = new Thread(task, "qemu-watch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+
+    public QemuWatcher(@Lazy RuntimeService runtime, MigrationResources resources) {
+        this.runtime = runtime;
+        this.r = resources;
+    }
+
+    /** Starts watching an execution that waits at one of the two wait activities. */
+    public void watch(String processInstanceId, String executionId, String activityId) {
+        watches.computeIfAbsent(executionId, id -> {
+            Watch w = new Watch(processInstanceId, executionId, activityId, runtime.getVariables(executionId));
+            long period = r.tuning().pollInterval().toMillis();
+            w.periodic = timer.scheduleWithFixedDelay(() -> check(w), 0, period, TimeUnit.MILLISECONDS);
+            log.info("watching migration {} at {}", processInstanceId, activityId);
+            return w;
+        });
+    }
+
+    public void unwatch(String executionId) {
+        Watch w = watches.remove(executionId);
+        if (w != null) {
+            w.stop();
+        }
+    }
+
+    /** An abort was recorded: the waits of that migration turn it into a rollback now. */
+    public void abortRequested(String processInstanceId, String reason) {
+        for (Watch w : watches.values()) {
+            if (w.processInstanceId.equals(processInstanceId)) {
+                w.abortReason = reason;
+                timer.execute(() -> check(w));
+            }
+        }
+    }
+
+    public int activeWatches() {
+        return watches.size();
+    }
+
+    /** After a restart: the waits are in the database, the jobs still run in QEMU. */
+    @EventListener(ApplicationReadyEvent.class)
+    public void resumeWatches() {
+        for (String activity : WAITS) {
+            runtime.createExecutionQuery().activityId(activity).list()
+                    .forEach(e -> watch(e.getProcessInstanceId(), e.getId(), activity));
+        }
+    }
+
+    private void check(Watch w) {
+        synchronized (w) {
+            if (w.done) {
+                return;
+            }
+            try {
+                Optional<Verdict> verdict = verdict(w);
+                if (verdict.isPresent() && correlate(w, verdict.get())) {
+                    w.done = true;
+                    unwatch(w.executionId);
+                }
+            } catch (RuntimeException | QmpException e) {
+                // a passing fault (monitor reconnecting): the next round tries again; the wait's
+                // timer bounds how long that can go on
+                if (w.faults++ % 30 == 0) {
+                    log.warn("watch of migration {} at {}: {}", w.processInstanceId, w.activityId, e.toString());
+                }
+            }
+        }
+    }
+
+    private record Verdict(String message, String failure, Map<String, Object> variables) {
+        static Verdict done(String message) {
+            return new Verdict(message, null, Map.of());
+        }
+
+        static Verdict failed(String message, String failure) {
+            return new Verdict(message, failure, Map.of(Vars.WATCH_FAILURE, failure));
+        }
+    }
+
+    private Optional<Verdict> verdict(Watch w) throws QmpException {
+        boolean mirrorWait = w.activityId.equals(Bpmn.WAIT_STEADY_STATE) || w.activityId.equals(Bpmn.APPROVE_SWITCHOVER);
+        String failMessage = mirrorWait ? Bpmn.MESSAGE_MIRROR_FAILED : Bpmn.MESSAGE_MIGRATION_FAILED;
+        if (w.abortReason != null) {
+            return Optional.of(Verdict.failed(failMessage, w.abortReason));
+        }
+        Optional<QemuInstance> source = r.processes().find(w.host(Vars.SOURCE_HOST), w.domain());
+        if (source.isEmpty()) {
+            return Optional.of(Verdict.failed(failMessage, "the source QEMU exited"));
+        }
+        long destinationPid = ((Number) w.vars.get(Vars.DESTINATION_PID)).longValue();
+        if (!r.processes().isAlive(destinationPid)) {
+            return Optional.of(Verdict.failed(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
+        }
+        QmpClient qmp = r.monitors().get(source.get().qmpSocket());
+        w.listenTo(qmp);
+        if (w.activityId.equals(Bpmn.WAIT_BLOCK_MIGRATION)) {
+            MigrationStatus s = SourceSide.queryMigrate(qmp);
+            // QEMU drops the disk figures once the block migration completed: keep the last seen
+            w.diskTransferred = Math.max(w.diskTransferred, s.diskTransferred());
+            return blockMigrationVerdict(s, w.diskTransferred, failMessage);
+        }
+        List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
+        Optional<String> mirrorProblem = mirrorProblem(w, jobs);
+        if (mirrorProblem.isPresent()) {
+            return Optional.of(Verdict.failed(failMessage, mirrorProblem.get()));
+        }
+        if (w.activityId.equals(Bpmn.APPROVE_SWITCHOVER)) {
+            return Optional.empty(); // a person decides; meanwhile only a failing mirror or an abort ends the wait
+        }
+        if (w.activityId.equals(Bpmn.WAIT_STEADY_STATE)) {
+            return jobs.stream().allMatch(BlockJob::ready) ? Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY)) : Optional.empty();
+        }
+        MigrationStatus s = SourceSide.queryMigrate(qmp);
+        if (s.status().equals("pre-switchover")) {
+            return Optional.of(Verdict.done(Bpmn.MESSAGE_SWITCHOVER_POINT));
+        }
+        if (s.hasFailed() || s.status().equals("none") || s.status().equals("completed")) {
+            return Optional.of(Verdict.failed(failMessage, "migration " + s.status()
+                    + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
+        }
+        return Optional.empty();
+    }
+
+    /** QEMU's block migration: done when QEMU says completed (the guest then waits on the destination). */
+    private static Optional<Verdict> blockMigrationVerdict(MigrationStatus s, long diskTransferred, String failMessage) {
+        if (s.status().equals("completed")) {
+            return Optional.of(new Verdict(Bpmn.MESSAGE_BLOCK_MIGRATION_DONE, null, Map.of(Vars.DOWNTIME_MS, s.downtimeMs(),
+                    Vars.BYTES_MIRRORED, diskTransferred, "ramMigrationTimeMs", s.totalTimeMs())));
+        }
+        if (s.hasFailed() || s.status().equals("none")) {
+            return Optional.of(Verdict.failed(failMessage, "block migration " + s.status()
+                    + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
+        }
+        return Optional.empty();
+    }
+
+    /** Every disk to copy must still have its mirror job, healthy. */
+    private Optional<String> mirrorProblem(Watch w, List<BlockJob> jobs) {
+        for (String target : new DiskList().of((String) w.vars.get(Vars.DISKS_TO_COPY))) {
+            String id = MirrorJobs.jobId(target);
+            Optional<BlockJob> job = jobs.stream().filter(j -> j.id().equals(id)).findFirst();
+            String error = w.jobErrors.get(id);
+            if (job.isEmpty()) {
+                return Optional.of("mirror of " + target + " ended" + (error == null ? " unexpectedly" : ": " + error));
+            }
+            if (job.get().error() != null || job.get().status().equals("concluded")
+                    || job.get().status().equals("aborting")) {
+                return Optional.of("mirror of " + target + " failed: "
+                        + (job.get().error() != null ? job.get().error() : job.get().status()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private boolean correlate(Watch w, Verdict v) {
+        try {
+            runtime.createMessageCorrelation(v.message()).processInstanceId(w.processInstanceId)
+                    .setVariables(v.variables()).correlateWithResult();
+            log.info("migration {}: {} {}", w.processInstanceId, v.message(), v.failure() == null ? "" : v.failure());
+            return true;
+        } catch (MismatchingMessageCorrelationException | OptimisticLockingException e) {
+            // not (or no longer) waiting there: stop if the wait is gone, else try again next round
+            return runtime.createExecutionQuery().processInstanceId(w.processInstanceId)
+                    .activityId(w.activityId).count() == 0;
+        }
+    }
+
+    @Override
+    public void destroy() {
+        watches.values().forEach(Watch::stop);
+        timer.shutdownNow();
+    }
+
+    private final class Watch {
+        final String processInstanceId;
+        final String executionId;
+        final String activityId;
+        final Map<String, Object> vars;
+        final Map<String, String> jobErrors = new ConcurrentHashMap<>();
+        volatile ScheduledFuture<?> periodic;
+        volatile boolean done;
+        volatile String abortReason;
+        int faults;
+        /** The block migration's disk bytes as last reported while active (a lower bound). */
+        long diskTransferred;
+        private QmpClient listening;
+        private AutoCloseable subscription;
+
+        Watch(String processInstanceId, String executionId, String activityId, Map<String, Object> vars) {
+            this.processInstanceId = processInstanceId;
+            this.executionId = executionId;
+            this.activityId = activityId;
+            this.vars = vars;
+            if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
+                abortReason = (String) vars.get(Vars.ABORT_REASON);
+            }
+        }
+
+        String domain() {
+            return (String) vars.get(Vars.DOMAIN);
+        }
+
+        Host host(String variable) {
+            return r.hosts().get((String) vars.get(variable));
+        }
+
+        /** Subscribes to the source's events; again after the monitor connection was replaced. */
+        void listenTo(QmpClient qmp) {
+            if (listening == qmp) {
+                return;
+            }
+            closeSubscription();
+            listening = qmp;
+            subscription = qmp.subscribe(this::onEvent);
+        }
+
+        private void onEvent(QmpEvent e) {
+            if (!EVENTS.contains(e.name())) {
+                return;
+            }
+            if (e.name().equals("BLOCK_JOB_COMPLETED") && e.data().hasNonNull("error")) {
+                jobErrors.put(e.data().path("device").asText(), e.data().get("error").asText());
+            }
+            if (!done) {
+                timer.execute(() -> check(this));
+            }
+        }
+
+        void stop() {
+            done = true;
+            if (periodic != null) {
+                periodic.cancel(false);
+            }
+            closeSubscription();
+        }
+
+        private void closeSubscription() {
+            if (subscription != null) {
+                try {
+                    subscription.close();
+                } catch (Exception ignored) {
+                    // closing a subscription cannot fail in a way that matters
+                }
+                subscription = null;
+            }
+        }
+    }
+}
