@@ -1,7 +1,7 @@
 package io.nbdflow.demo;
 
 import io.nbdflow.domain.DefineRequest;
-import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainService;
 import io.nbdflow.domain.DomainState;
 import io.nbdflow.host.ExternalCommand;

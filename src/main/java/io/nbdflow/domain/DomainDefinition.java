@@ -1,5 +1,8 @@
 package io.nbdflow.domain;
 
+import io.nbdflow.host.DiskDefinition;
+import io.nbdflow.host.VmSpec;
+
 import java.util.List;
 
 /** A domain as defined: where it lives and what QEMU it needs. The uuid is kept for its lifetime. */
@@ -13,5 +16,10 @@ public record DomainDefinition(String name, String host, int memoryMiB, int vcpu
     /** The same domain on another host with other disk files (after a migration). */
     public DomainDefinition movedTo(String newHost, List<DiskDefinition> newDisks) {
         return new DomainDefinition(name, newHost, memoryMiB, vcpus, uuid, newDisks);
+    }
+
+    /** What QEMU is started with for this domain. */
+    public VmSpec vm() {
+        return new VmSpec(name, uuid, memoryMiB, vcpus, disks);
     }
 }

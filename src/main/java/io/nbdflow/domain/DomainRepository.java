@@ -1,5 +1,7 @@
 package io.nbdflow.domain;
 
+import io.nbdflow.host.DiskDefinition;
+
 import java.util.List;
 import java.util.Optional;
 

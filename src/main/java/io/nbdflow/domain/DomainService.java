@@ -1,5 +1,7 @@
 package io.nbdflow.domain;
 
+import io.nbdflow.host.DiskDefinition;
+
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -96,7 +98,7 @@ public class DomainService {
             if (state != DomainState.SHUTOFF) {
                 throw new DomainConflictException("domain '" + name + "' is already " + state.json());
             }
-            launcher.launch(new LaunchRequest(d, hosts.get(d.host()), DiskAttachment.DRIVE, false));
+            launcher.launch(new LaunchRequest(d.vm(), hosts.get(d.host()), DiskAttachment.DRIVE, false));
             return view(d, state(d));
         }
     }

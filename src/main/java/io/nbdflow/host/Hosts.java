@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -19,6 +20,7 @@ import org.springframework.stereotype.Component;
 public class Hosts {
 
     private final List<Host> all;
+    private final Map<String, HostConnection> connections;
     private final PortRange ports;
 
     public Hosts(NbdflowProperties properties) {
@@ -26,6 +28,7 @@ public class Hosts {
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
                         Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper()))
                 .toList();
+        this.connections = all.stream().collect(Collectors.toUnmodifiableMap(Host::name, LocalHostConnection::new));
         this.ports = properties.portRange();
         all.forEach(Hosts::createFolders);
     }
@@ -42,6 +45,11 @@ public class Hosts {
     public Host get(String name) {
         return find(name).orElseThrow(() -> new UnknownHostNameException(name,
                 all.stream().map(Host::name).collect(Collectors.joining(", "))));
+    }
+
+    /** The one connection to that host, through which everything on it is done. */
+    public HostConnection connection(Host host) {
+        return connections.get(get(host.name()).name());
     }
 
     public PortRange ports() {

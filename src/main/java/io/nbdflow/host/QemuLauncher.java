@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.nbdflow.domain.DiskDefinition;
-import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
 
@@ -58,7 +56,7 @@ public class QemuLauncher {
      * holds a live QEMU. On failure nothing is left behind and the exception carries QEMU's output.
      */
     public QemuInstance launch(LaunchRequest r) {
-        String domain = r.domain().name();
+        String domain = r.vm().name();
         QemuInstance planned = QemuInstance.of(domain, r.host(), 0);
         OptionalLong running = processes.livePid(planned.pidFile());
         if (running.isPresent()) {
@@ -106,7 +104,7 @@ public class QemuLauncher {
 
     /** The full QEMU command line for that request, as an argument list. */
     public List<String> commandLine(LaunchRequest r) {
-        DomainDefinition d = r.domain();
+        VmSpec d = r.vm();
         QemuInstance paths = QemuInstance.of(d.name(), r.host(), 0);
         requireShortEnough(paths.qmpSocket());
         requireShortEnough(paths.toolsSocket());

@@ -1,13 +1,8 @@
 package io.nbdflow.process;
 
-import io.nbdflow.host.Host;
-import io.nbdflow.host.StorageException;
+import io.nbdflow.host.HostConnection;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -19,38 +14,27 @@ import java.util.List;
  * durable, or by its undo. One file per migration: {@code <state-dir>/.nbdflow-created/<migration id>}.
  */
 public final class CreatedFilesJournal {
+    private final HostConnection host;
     private final Path file;
 
-    public CreatedFilesJournal(Host host, String migrationId) {
-        this.file = host.stateDir().resolve(".nbdflow-created").resolve(migrationId);
+    public CreatedFilesJournal(HostConnection host, String migrationId) {
+        this.host = host;
+        this.file = host.host().stateDir().resolve(".nbdflow-created").resolve(migrationId);
     }
 
     /** Appends the file and forces it to disk: it must outlive a crash that follows at once. */
     public void add(Path created) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.write(file, (created + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
-        } catch (IOException e) {
-            throw new StorageException("cannot record " + created + " in " + file + ": " + e, e);
-        }
+        host.createDirectories(file.getParent());
+        host.append(file, created + "\n");
     }
 
     /** What an earlier attempt of this migration created; empty if none was recorded. */
     public List<Path> files() {
-        try {
-            return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(Path::of).toList()
-                    : List.of();
-        } catch (IOException e) {
-            throw new StorageException("cannot read " + file + ": " + e, e);
-        }
+        return host.readString(file).stream().flatMap(String::lines).filter(l -> !l.isBlank()).map(Path::of)
+                .toList();
     }
 
     public void delete() {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw new StorageException("cannot delete " + file + ": " + e, e);
-        }
+        host.deleteIfExists(file);
     }
 }

@@ -3,7 +3,7 @@ package io.nbdflow.process;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.host.DiskDefinition;
 import org.camunda.bpm.engine.delegate.VariableScope;
 
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.Host;
@@ -70,7 +70,7 @@ final class BareSequence {
             destinationDisks.add(new DiskDefinition(d.target(), file.toString(), d.format(), false));
         }
         phases.put("disks created", ms(t0));
-        QemuInstance target = launcher.launch(new LaunchRequest(domain.movedTo(destination.name(), destinationDisks),
+        QemuInstance target = launcher.launch(new LaunchRequest(domain.movedTo(destination.name(), destinationDisks).vm(),
                 destination, DiskAttachment.BLOCKDEV, true));
         phases.put("destination started", ms(t0));
         QmpClient dst = monitors.get(target.qmpSocket());

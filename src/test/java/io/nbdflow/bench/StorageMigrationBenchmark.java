@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.domain.DefineRequest;
-import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.domain.DomainService;
 import io.nbdflow.host.DiskAttachment;
@@ -306,7 +306,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     /** Started as a domain is: the launcher, named -drive backends. */
     private QemuInstance launchSource(DomainDefinition d) {
-        return launcher.launch(new LaunchRequest(d, hostA(), DiskAttachment.DRIVE, false));
+        return launcher.launch(new LaunchRequest(d.vm(), hostA(), DiskAttachment.DRIVE, false));
     }
 
     private Sample migrateBare(DomainDefinition d, QemuInstance source) throws Exception {

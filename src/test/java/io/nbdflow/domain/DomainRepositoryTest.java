@@ -1,5 +1,7 @@
 package io.nbdflow.domain;
 
+import io.nbdflow.host.DiskDefinition;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -13,7 +13,6 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.nbdflow.domain.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.qmp.QmpConnectionPool;
 
@@ -37,7 +36,7 @@ class QemuCommandLineTest {
 
     @Test
     void driveAttachment() {
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), host, DiskAttachment.DRIVE, false));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, DiskAttachment.DRIVE, false));
         assertThat(cmd).containsExactly(
                 "qemu-system-x86_64", "-name", "vm1", "-uuid", UUID, "-machine", "pc,accel=tcg",
                 "-m", "128", "-smp", "2", "-nodefaults", "-display", "none", "-no-user-config",
@@ -52,7 +51,7 @@ class QemuCommandLineTest {
 
     @Test
     void blockdevAttachmentForAnIncomingDestination() throws Exception {
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), host, DiskAttachment.BLOCKDEV, true));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, DiskAttachment.BLOCKDEV, true));
 
         assertThat(cmd).doesNotContain("-drive");
         assertThat(cmd.subList(cmd.size() - 3, cmd.size())).containsExactly("-incoming", "defer", "-S");
@@ -79,7 +78,7 @@ class QemuCommandLineTest {
     @Test
     void commasInTheStateFolderAreEscapedToo() {
         Host odd = new Host("host-a", InetAddress.getLoopbackAddress(), Path.of("/srv/a,b"), Path.of("/srv/i"));
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain(), odd, DiskAttachment.DRIVE, false));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), odd, DiskAttachment.DRIVE, false));
         assertThat(valuesOf(cmd, "-qmp")).containsExactly(
                 "unix:/srv/a,,b/vm1/qmp.sock,server=on,wait=off", "unix:/srv/a,,b/vm1/qmp-tools.sock,server=on,wait=off");
         assertThat(valuesOf(cmd, "-pidfile")).containsExactly("/srv/a,b/vm1/qemu.pid");
@@ -89,7 +88,7 @@ class QemuCommandLineTest {
     void refusesSocketPathsUnixCannotHold() {
         Host deep = new Host("host-a", InetAddress.getLoopbackAddress(),
                 Path.of("/tmp/" + String.join("", Collections.nCopies(100, "x"))), Path.of("/srv/i"));
-        assertThatThrownBy(() -> launcher.commandLine(new LaunchRequest(domain(), deep, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.commandLine(new LaunchRequest(domain().vm(), deep, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuLaunchException.class)
                 .hasMessageContaining("more than the 107");
     }

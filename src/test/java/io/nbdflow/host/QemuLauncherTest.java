@@ -13,7 +13,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.nbdflow.domain.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpConnectionPool;
@@ -66,7 +65,7 @@ class QemuLauncherTest {
     @Test
     void aDomainWithTwoDisksStartsIsFoundAndStops() throws Exception {
         DomainDefinition d = twoDisks("two");
-        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
 
         assertThat(processes.isAlive(q.pid())).isTrue();
         assertThat(q.dir()).isEqualTo(host.stateDir().resolve("two"));
@@ -101,7 +100,7 @@ class QemuLauncherTest {
     @Test
     void anIncomingDestinationWithBlockdevNodesWaits() throws Exception {
         DomainDefinition d = twoDisks("dst");
-        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.BLOCKDEV, true));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.BLOCKDEV, true));
 
         QmpClient monitor = pool.get(q.qmpSocket());
         assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("inmigrate");
@@ -119,9 +118,9 @@ class QemuLauncherTest {
     @Test
     void aSecondLaunchIsRefusedWhileTheFirstLives() {
         DomainDefinition d = twoDisks("once");
-        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
 
-        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuAlreadyRunningException.class)
                 .hasMessageContaining("pid " + q.pid());
         assertThat(processes.find(host, "once")).contains(q);
@@ -132,7 +131,7 @@ class QemuLauncherTest {
         DomainDefinition d = new DomainDefinition("broken", host.name(), 64, 1, UUID.randomUUID().toString(),
                 List.of(new DiskDefinition("vda", dir.resolve("missing.qcow2").toString(), "qcow2", false)));
 
-        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuLaunchException.class)
                 .hasMessageContaining("domain 'broken'")
                 .hasMessageContaining("missing.qcow2"); // from QEMU's own error message
@@ -142,7 +141,7 @@ class QemuLauncherTest {
     @Test
     void aKilledQemuIsNoLongerFoundAndCanBeStartedAgain() throws Exception {
         DomainDefinition d = twoDisks("crash");
-        QemuInstance q = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
 
         processes.kill(q);
 
@@ -150,7 +149,7 @@ class QemuLauncherTest {
         assertThat(q.pidFile()).exists(); // as a crash leaves it
         assertThat(processes.find(host, "crash")).isEmpty();
 
-        QemuInstance again = launcher.launch(new LaunchRequest(d, host, DiskAttachment.DRIVE, false));
+        QemuInstance again = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
         assertThat(again.pid()).isNotEqualTo(q.pid());
         assertThat(pool.get(again.qmpSocket()).execute("query-status").get("status").asText()).isEqualTo("running");
         processes.stop(again, Duration.ofSeconds(10));

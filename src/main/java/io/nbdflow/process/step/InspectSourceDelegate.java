@@ -7,7 +7,7 @@ import io.nbdflow.process.MigrationStep;
 import io.nbdflow.process.PlannedDisk;
 import io.nbdflow.process.Vars;
 
-import io.nbdflow.domain.DiskDefinition;
+import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.ImageInfo;
@@ -26,7 +26,6 @@ import io.nbdflow.qmp.QmpClient;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +136,7 @@ public class InspectSourceDelegate extends MigrationStep {
                     : d.file();
             ImageInfo info = copy && copyStorage == CopyStorage.INC ? r.storage().info(Path.of(d.file())) : null;
             String backing = info == null ? null : info.backingPath();
-            if (backing != null && !Files.isRegularFile(Path.of(backing))) {
+            if (backing != null && !r.hosts().connection(destination).isRegularFile(Path.of(backing))) {
                 // only the top layer travels: the rest of the chain must already be on the destination
                 throw refused("copyStorage: 'inc' copies only the top layer of " + d.target() + ", but its backing file "
                         + backing + " is not present on " + destination.name());

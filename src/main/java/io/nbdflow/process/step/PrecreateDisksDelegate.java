@@ -15,7 +15,6 @@ import org.camunda.bpm.engine.impl.cfg.TransactionState;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.springframework.stereotype.Component;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +45,7 @@ public class PrecreateDisksDelegate extends MigrationStep {
             throw refused(e.getMessage());
         }
         List<PlannedDisk> disks = DiskPlanVariable.toCopy(x);
-        CreatedFilesJournal journal = new CreatedFilesJournal(r.destinationHost(x), x.getProcessInstanceId());
+        CreatedFilesJournal journal = new CreatedFilesJournal(r.hosts().connection(r.destinationHost(x)), x.getProcessInstanceId());
         // a redo after a crash: what this step created before is ours (its record died with the commit)
         journal.files().forEach(r.storage()::deleteIfExists);
         // NBD: the sizes the source announced in its cookie; legacy: the plan's (no <nbd> element)
@@ -59,7 +58,7 @@ public class PrecreateDisksDelegate extends MigrationStep {
             if (!sizes.containsKey(d.target())) {
                 throw refused("cookieBegin: the source's cookie does not list disk " + d.target());
             }
-            if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (r.hosts().connection(r.destinationHost(x)).exists(file)) {
                 throw refused(existing(file, d, sizes.get(d.target())));
             }
         }

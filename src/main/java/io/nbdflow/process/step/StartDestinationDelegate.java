@@ -49,7 +49,7 @@ public class StartDestinationDelegate extends MigrationStep {
             }
             r.processes().stop(running.get(), r.tuning().qemuStopTimeout());
         }
-        QemuInstance q = launcher.launch(new LaunchRequest(domain, destination, attachment, true));
+        QemuInstance q = launcher.launch(new LaunchRequest(domain.vm(), destination, attachment, true));
         x.setVariable(Vars.DESTINATION_PID, q.pid());
     }
 

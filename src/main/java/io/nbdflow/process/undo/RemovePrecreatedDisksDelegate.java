@@ -20,6 +20,6 @@ public class RemovePrecreatedDisksDelegate implements JavaDelegate {
     @Override
     public void execute(DelegateExecution x) {
         DiskPlanVariable.createdFiles(x).forEach(r.storage()::deleteIfExists);
-        new CreatedFilesJournal(r.destinationHost(x), x.getProcessInstanceId()).delete();
+        new CreatedFilesJournal(r.hosts().connection(r.destinationHost(x)), x.getProcessInstanceId()).delete();
     }
 }
