@@ -1,5 +1,9 @@
 package io.nbdflow.demo;
 
+import io.nbdflow.application.MigrateCommand;
+import io.nbdflow.application.MigrationService;
+import io.nbdflow.application.MigrationView;
+import io.nbdflow.application.ProgressText;
 import io.nbdflow.domain.DefineRequest;
 import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainService;
@@ -8,7 +12,6 @@ import io.nbdflow.host.ExternalCommand;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.config.NbdflowProperties;
-import io.nbdflow.web.MigrationController;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.boot.SpringApplication;
@@ -22,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code ./nbdflow demo}: a VM with two disks on host-a, migrated with its storage to host-b through
@@ -34,13 +36,13 @@ public class DemoRunner {
     static final String DOMAIN = "demo";
     private static final long MIB = 1L << 20;
     private final DomainService domains;
-    private final MigrationController migrations;
+    private final MigrationService migrations;
     private final Hosts hosts;
     private final NbdflowProperties properties;
     private final ConfigurableApplicationContext context;
     private final Environment env;
 
-    public DemoRunner(DomainService domains, MigrationController migrations, Hosts hosts, NbdflowProperties properties,
+    public DemoRunner(DomainService domains, MigrationService migrations, Hosts hosts, NbdflowProperties properties,
                       ConfigurableApplicationContext context, Environment env) {
         this.domains = domains;
         this.migrations = migrations;
@@ -81,19 +83,17 @@ public class DemoRunner {
         System.out.printf("demo VM '%s' runs on %s with vda (512 MiB, 96 MiB written) and vdb (128 MiB, 32 MiB written)%n",
                 DOMAIN, a.name());
 
-        String id = migrations.migrate(DOMAIN, new MigrationController.MigrateRequest(b.name(), "all", null, false,
-                64L, false)).get("processInstanceId");
+        String id = migrations.start(DOMAIN, new MigrateCommand(b.name(), "all", null, false, 64L, false));
         System.out.println("migrating to " + b.name() + " (mirror and migration limited to 64 MiB/s so you can watch)");
-        Map<String, Object> status = follow(id);
+        MigrationView status = follow(id);
 
-        String outcome = String.valueOf(status.get("outcome"));
         System.out.println();
-        System.out.println("outcome:      " + outcome);
-        if (!"migrated".equals(outcome)) {
-            System.out.println("reason:       " + status.get("failureReason"));
+        System.out.println("outcome:      " + status.outcome());
+        if (!status.migrated()) {
+            System.out.println("reason:       " + status.failureReason());
         } else {
             System.out.printf("total time:   %d ms%ndowntime:     %d ms%nbytes copied: %d MiB%n",
-                    status.get("totalTimeMs"), status.get("downtimeMs"), ((Number) status.get("bytesMirrored")).longValue() / MIB);
+                    status.totalTimeMs(), status.downtimeMs(), status.bytesMirrored() / MIB);
             System.out.println("domain:       " + DOMAIN + " now on " + domains.get(DOMAIN).host() + ", disks in "
                     + b.storageDir());
         }
@@ -101,33 +101,20 @@ public class DemoRunner {
         System.out.println("See it in Cockpit: ./nbdflow serve, then http://localhost:"
                 + env.getProperty("server.port", "8080") + "/camunda/app/cockpit/default/#/process-instance/" + id
                 + "/history (login demo / demo)");
-        return "migrated".equals(outcome);
+        return status.migrated();
     }
 
     /**
-     * Prints one line per disk and one for RAM until the migration ends: redrawn in place on a
-     * terminal, else (a log, CI) a new block whenever it changed, without escape codes.
+     * Prints the progress until the migration ends: redrawn in place on a terminal, else (a log,
+     * CI) a new block whenever it changed, without escape codes.
      */
-    private Map<String, Object> follow(String id) throws InterruptedException {
+    private MigrationView follow(String id) throws InterruptedException {
         boolean terminal = System.console() != null;
         List<String> last = List.of();
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         while (true) {
-            Map<String, Object> s = migrations.status(id);
-            List<String> block = new ArrayList<>();
-            block.add("phase: " + s.get("phase"));
-            for (Object o : (List<?>) s.get("disks")) {
-                Map<?, ?> d = (Map<?, ?>) o;
-                long copied = ((Number) d.get("bytesCopied")).longValue();
-                long total = ((Number) d.get("bytesTotal")).longValue();
-                block.add(String.format("  %-4s %s %5d / %5d MiB%s", d.get("target"), bar(copied, total),
-                        copied / MIB, total / MIB, Boolean.TRUE.equals(d.get("ready")) ? "  in sync" : ""));
-            }
-            Map<?, ?> ram = (Map<?, ?>) s.get("ram");
-            long sent = ram == null ? 0 : ((Number) ram.get("transferred")).longValue();
-            long left = ram == null ? 0 : ((Number) ram.get("remaining")).longValue();
-            block.add(String.format("  RAM  %s %5d MiB sent%s", bar(sent, sent + left), sent / MIB,
-                    ram == null ? "" : "  " + ram.get("status")));
+            MigrationView s = migrations.status(id);
+            List<String> block = new ArrayList<>(ProgressText.progress(s));
             if (terminal) {
                 StringBuilder out = new StringBuilder();
                 if (!last.isEmpty()) {
@@ -142,17 +129,11 @@ public class DemoRunner {
                 block.forEach(System.out::println);
             }
             last = block;
-            if ("ended".equals(s.get("phase")) || System.nanoTime() > deadline) {
+            if (s.ended() || System.nanoTime() > deadline) {
                 return s;
             }
             Thread.sleep(300);
         }
-    }
-
-    private static String bar(long done, long total) {
-        int width = 30;
-        int filled = total <= 0 ? 0 : (int) Math.min(width, done * width / total);
-        return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
     }
 
     private Path image(Host host, String name, long size, int pattern, long written) {

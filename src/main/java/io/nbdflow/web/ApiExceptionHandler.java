@@ -1,5 +1,7 @@
 package io.nbdflow.web;
 
+import io.nbdflow.application.MigrationConflictException;
+import io.nbdflow.application.MigrationNotFoundException;
 import io.nbdflow.domain.DomainConflictException;
 import io.nbdflow.domain.DomainNotFoundException;
 import io.nbdflow.domain.DomainUnavailableException;
@@ -37,6 +39,16 @@ public class ApiExceptionHandler {
     @ExceptionHandler({DomainConflictException.class, QemuAlreadyRunningException.class,
             UnknownHostNameException.class})
     public ResponseEntity<ApiError> conflict(RuntimeException e) {
+        return respond(HttpStatus.CONFLICT, "conflict", e.getMessage());
+    }
+
+    @ExceptionHandler(MigrationNotFoundException.class)
+    public ResponseEntity<ApiError> noMigration(MigrationNotFoundException e) {
+        return respond(HttpStatus.NOT_FOUND, "not-found", e.getMessage());
+    }
+
+    @ExceptionHandler(MigrationConflictException.class)
+    public ResponseEntity<ApiError> migrationConflict(MigrationConflictException e) {
         return respond(HttpStatus.CONFLICT, "conflict", e.getMessage());
     }
 

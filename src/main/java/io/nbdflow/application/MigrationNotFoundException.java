@@ -1,0 +1,8 @@
+package io.nbdflow.application;
+
+/** No storage migration has that process instance id. */
+public class MigrationNotFoundException extends RuntimeException {
+    public MigrationNotFoundException(String id) {
+        super("no migration " + id);
+    }
+}
