@@ -1,6 +1,7 @@
 package io.nbdflow.modeler;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.ServiceTask;
-import org.camunda.bpm.model.bpmn.instance.camunda.CamundaFailedJobRetryTimeCycle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Modeler's element templates (.camunda/element-templates/*.json) against the code and the
  * BPMN: they name existing beans, every delegate has one, and applying a template to its task
- * changes nothing (same async flag; retry cycle and compensation role recorded in metadata,
- * since Camunda 7 templates have no binding for either). Schema validity: tools/lint (LintTest).
+ * changes nothing (same async flag; compensation role recorded in metadata, since Camunda 7
+ * templates have no binding for it). No template sets or restates a retry cycle: failed jobs are
+ * retried with the engine's default (RetryCycleTest). Schema validity: tools/lint (LintTest).
  */
 class ElementTemplatesTest {
 
@@ -30,6 +31,8 @@ class ElementTemplatesTest {
     private static Map<String, String> beans;
     /** Template by the bean its camunda:delegateExpression names. */
     private static final Map<String, JsonNode> templates = new TreeMap<>();
+    /** Each template file's text by its name. */
+    private static final Map<String, String> texts = new TreeMap<>();
 
     @BeforeAll
     static void load() throws IOException {
@@ -37,6 +40,7 @@ class ElementTemplatesTest {
         ObjectMapper json = new ObjectMapper();
         for (Path file : ProjectFiles.files(FOLDER, ".json")) {
             JsonNode root = json.readTree(file.toFile());
+            texts.put(file.getFileName().toString(), Files.readString(file));
             for (JsonNode template : root.isArray() ? root : List.of(root)) {
                 String bean = ProjectFiles.beanOf(delegateExpression(template));
                 assertThat(bean).as(file + ": a Hidden camunda:delegateExpression ${bean} property").isNotNull();
@@ -78,22 +82,38 @@ class ElementTemplatesTest {
             if (asyncBefore(template) != task.isCamundaAsyncBefore()) {
                 problems.add(where + "asyncBefore " + asyncBefore(template) + " vs BPMN " + task.isCamundaAsyncBefore());
             }
-            String retry = retryCycle(task);
-            String templateRetry = metadata.path("failedJobRetryTimeCycle").asText(null);
-            if (!String.valueOf(retry).equals(String.valueOf(templateRetry))) {
-                problems.add(where + "failedJobRetryTimeCycle " + templateRetry + " vs BPMN " + retry);
-            }
             if (metadata.path("isForCompensation").asBoolean(false) != task.isForCompensation()) {
                 problems.add(where + "isForCompensation differs from the BPMN");
             }
             if (task.isForCompensation() && !template.path("description").asText().contains("isForCompensation")) {
                 problems.add(where + "a compensation handler's description must say isForCompensation");
             }
-            if (retry != null && !template.path("entriesVisible").asBoolean(false)) {
-                problems.add(where + "entriesVisible must be true so the retry cycle stays editable");
+            if (task.isCamundaAsyncBefore() && !template.path("entriesVisible").asBoolean(false)) {
+                problems.add(where + "entriesVisible must be true so the job settings (asynchronous continuations,"
+                        + " multi-instance) stay visible in the Modeler");
             }
         }
         assertThat(problems).isEmpty();
+    }
+
+    /**
+     * The retry cycle is the engine's default alone: no template binds, records or restates one,
+     * so applying a template can never give a task a cycle of its own.
+     */
+    @Test
+    void noTemplateCarriesARetryCycle() {
+        assertThat(texts).isNotEmpty();
+        for (Map.Entry<String, String> t : texts.entrySet()) {
+            assertThat(t.getValue()).as(t.getKey())
+                    .doesNotContainIgnoringCase("failedJobRetryTimeCycle")
+                    .doesNotContain(RetryCycleTest.CYCLE);
+        }
+        for (JsonNode template : templates.values()) {
+            for (JsonNode p : template.path("properties")) {
+                assertThat(p.path("binding").path("name").asText()).as(template.path("id").asText())
+                        .doesNotContainIgnoringCase("retry");
+            }
+        }
     }
 
     private static String delegateExpression(JsonNode template) {
@@ -112,13 +132,5 @@ class ElementTemplatesTest {
             }
         }
         return false;
-    }
-
-    private static String retryCycle(ServiceTask task) {
-        if (task.getExtensionElements() == null) {
-            return null;
-        }
-        return task.getExtensionElements().getElementsQuery().filterByType(CamundaFailedJobRetryTimeCycle.class)
-                .list().stream().map(c -> c.getTextContent().strip()).findFirst().orElse(null);
     }
 }

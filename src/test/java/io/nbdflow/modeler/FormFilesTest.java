@@ -21,11 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Camunda Forms in forms/: well-formed for the engine (which keys them by "id"), referenced
- * correctly from the BPMN, and asking for exactly the contract's start variables.
+ * correctly from the BPMN, and asking for exactly the start variables the README documents
+ * ("Starting a migration").
  */
 class FormFilesTest {
 
-    /** The start variables of the contract ("Starting a migration"). */
+    /** The start variables a client may set, as the README lists them ("Starting a migration"). */
     static final Set<String> START_VARIABLES = Set.of("domain", "destinationHost", "copyStorage", "migrateDisks",
             "bandwidthMiBps", "approveSwitchover", "tunnelled");
 
@@ -75,7 +76,7 @@ class FormFilesTest {
     }
 
     @Test
-    void startFormAsksForTheContractVariables() {
+    void startFormAsksForTheDocumentedStartVariables() {
         JsonNode form = forms.get("startMigration");
         assertThat(form).as("forms/start-migration.form with id startMigration").isNotNull();
         Map<String, JsonNode> fields = keyed(form);

@@ -1,5 +1,7 @@
 package io.nbdflow.modeler;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnEdge;
 import org.camunda.bpm.model.bpmn.instance.bpmndi.BpmnShape;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaExecutionListener;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaFailedJobRetryTimeCycle;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaTaskListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,6 +139,18 @@ class ProcessModelTest {
                 .filter(id -> !edges.contains(id)).forEach(id -> missing.add("edge for " + id));
         assertThat(missing).isEmpty();
         assertThat(shapes).hasSizeGreaterThanOrEqualTo(model.getModelElementsByType(FlowNode.class).size());
+    }
+
+    /**
+     * No element sets its own retry cycle (neither a task nor a multi-instance loop nor an event):
+     * every job retries with the engine's default, set once (RetryCycleTest).
+     */
+    @Test
+    void noElementSetsItsOwnRetryCycle() throws IOException {
+        assertThat(model.getModelElementsByType(CamundaFailedJobRetryTimeCycle.class)).isEmpty();
+        assertThat(Files.readString(ProjectFiles.bpmnFile()))
+                .doesNotContainIgnoringCase("failedJobRetryTimeCycle")
+                .doesNotContain(RetryCycleTest.CYCLE);
     }
 
     @Test
