@@ -1,5 +1,6 @@
 package io.nbdflow.migration;
 
+import io.nbdflow.host.DiskNames;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
@@ -27,7 +28,7 @@ public final class DestinationSide {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("type", "nbd");
         args.put("id", "nbdflow-export-" + target);
-        args.put("node-name", "drive-" + target);
+        args.put("node-name", DiskNames.nodeName(target));
         args.put("name", target);
         args.put("writable", true);
         qmp.execute("block-export-add", args);

@@ -1,8 +1,8 @@
 package io.nbdflow.web;
 
-import io.nbdflow.process.DiskList;
 import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
 import io.nbdflow.host.QemuInstance;
@@ -163,7 +163,7 @@ public class MigrationController {
                 // progress is best effort
             }
         }
-        for (String target : new DiskList().of((String) vars.get(Vars.DISKS_TO_COPY))) {
+        for (String target : MigrationVariables.of(vars).targetsToCopy()) {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("target", target);
             Optional<BlockJob> job = jobs.stream().filter(j -> j.id().equals(MirrorJobs.jobId(target))).findFirst();
