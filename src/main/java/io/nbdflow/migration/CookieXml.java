@@ -123,7 +123,7 @@ public final class CookieXml {
                 throw new CookieException("cookie: nbd/disk[@target='" + target + "'] appears twice");
             }
             String path = "nbd/disk[@target='" + target + "']";
-            // The seed writes size=, current libvirt writes capacity=.
+            // This project writes size=, libvirt writes capacity=: both are read.
             String attribute = disk.hasAttribute("size") ? "size"
                     : disk.hasAttribute("capacity") ? "capacity" : null;
             if (attribute == null) {

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The QMP steps on the destination QEMU (the seed's Prepare and Finish). Order matters: the QEMU is
+ * The QMP steps on the destination QEMU (libvirt's Prepare and Finish phases). Order matters: the QEMU is
  * started with {@code -incoming defer -S}, then the NBD server, then the exports, then migrate-incoming.
  */
 public final class DestinationSide {

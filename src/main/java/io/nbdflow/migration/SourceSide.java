@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The QMP steps on the source QEMU (the seed's Begin, Perform and the failure path), free of any
+ * The QMP steps on the source QEMU (libvirt's Begin and Perform phases, and the failure path), free of any
  * engine: the BPMN delegates and the bare benchmark driver both call these.
  */
 public final class SourceSide {

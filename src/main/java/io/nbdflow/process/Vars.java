@@ -3,9 +3,12 @@ package io.nbdflow.process;
 import io.nbdflow.migration.MigrationRequest;
 import org.camunda.bpm.engine.delegate.VariableScope;
 
-/** Names of the process variables (the contract's, and those the steps hand to each other). */
+/**
+ * Names of the process variables: the inputs and outputs every client sees (REST API, Cockpit,
+ * forms), and those the steps hand to each other.
+ */
 public final class Vars {
-    // inputs (contract): the fields of a migration's request
+    // inputs: the fields of a migration's request
     public static final String DOMAIN = MigrationRequest.DOMAIN;
     public static final String DESTINATION_HOST = MigrationRequest.DESTINATION_HOST;
     public static final String COPY_STORAGE = MigrationRequest.COPY_STORAGE;
@@ -16,7 +19,7 @@ public final class Vars {
     public static final String APPROVE_SWITCHOVER = MigrationRequest.APPROVE_SWITCHOVER;
     /** The approval task's decision (its form's checkbox). */
     public static final String SWITCHOVER_APPROVED = "switchoverApproved";
-    // outputs (contract)
+    // outputs
     public static final String OUTCOME = "outcome";
     public static final String STORAGE_TRANSPORT = "storageTransport";
     public static final String FAILURE_REASON = "failureReason";

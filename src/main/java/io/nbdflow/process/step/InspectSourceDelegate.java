@@ -88,8 +88,9 @@ public class InspectSourceDelegate extends MigrationStep {
         variables.writePlan(plan);
         variables.writeTransport(transport.transport());
         variables.writeConvergenceTimeout(ConvergenceTimeout.of(plan.bytesToCopy() + domain.memoryMiB() * MIB,
-                request.bandwidthBytesPerSecond(), resources.tuning().convergenceTimeoutMin(),
-                resources.tuning().convergenceSecondsPerGib(), resources.tuning().convergenceBandwidthFactor()));
+                request.bandwidthBytesPerSecond(), new ConvergenceTimeout.Policy(
+                        resources.tuning().convergenceTimeoutMin(), resources.tuning().convergenceSecondsPerGib(),
+                        resources.tuning().convergenceBandwidthFactor())));
         // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         variables.writeBeginCookie(new MigrationCookie(name, domain.uuid(), source.name(),
                 transport.sourceCanMirror() ? new MigrationCookie.Nbd(null, plan.announced()) : null));

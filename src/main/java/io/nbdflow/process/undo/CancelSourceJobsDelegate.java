@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * First step of the rollback (the seed's "cancel running jobs on failed migration"): whatever the
+ * First step of the rollback ("cancel running jobs on failed migration"): whatever the
  * failure interrupted, no mirror of ours and no migration may outlive it, and the guest must run.
  * Compensation covers completed steps only; a failure in the middle of "Mirror disks" leaves
  * mirrors of completed instances that no handler would see, hence this sweep before the undo.
