@@ -77,7 +77,8 @@ public final class SourceSide {
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
         qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
-                "server", Map.of("type", "inet", "host", mirror.nbdHost(), "port", Integer.toString(mirror.nbdPort()))));
+                "server", Map.of("type", "inet", "host", mirror.nbdHost(),
+                        "port", Integer.toString(mirror.nbdPort()))));
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", DiskNames.nodeName(target));

@@ -110,7 +110,8 @@ class DiskPlannerTest {
                 new PlannedDisk("vdc", "raw", false, 1 << 24, "/img/web1-vdc.raw", "/img/web1-vdc.raw", false, null,
                         null));
         assertThat(plan.bytesToCopy()).isEqualTo(1 << 30);
-        assertThat(plan.disks()).extracting(PlannedDisk::nodeName).containsExactly("drive-vda", "drive-vdb", "drive-vdc");
+        assertThat(plan.disks()).extracting(PlannedDisk::nodeName)
+                .containsExactly("drive-vda", "drive-vdb", "drive-vdc");
         assertThat(plan.destinationDisks()).containsExactly(
                 new DiskDefinition("vda", "/srv/b/images/web1-vda.qcow2", "qcow2", false), VDB, VDC);
     }

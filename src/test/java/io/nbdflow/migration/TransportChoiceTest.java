@@ -30,8 +30,8 @@ class TransportChoiceTest {
         assertThat(TransportChoice.choose(true, SOURCE, DESTINATION))
                 .isEqualTo(new TransportChoice(StorageTransport.LEGACY, false, "tunnelled migration was requested"));
         assertThat(TransportChoice.choose(false, Set.of("blockdev-add"), DESTINATION))
-                .isEqualTo(new TransportChoice(StorageTransport.LEGACY, false, "the source QEMU lacks [blockdev-mirror, "
-                        + "blockdev-del, block-job-cancel, query-block-jobs, migrate-continue]"));
+                .isEqualTo(new TransportChoice(StorageTransport.LEGACY, false, "the source QEMU lacks "
+                        + "[blockdev-mirror, blockdev-del, block-job-cancel, query-block-jobs, migrate-continue]"));
         // the source still announces NBD in its cookie: it can mirror, the destination cannot serve
         assertThat(TransportChoice.choose(false, SOURCE, Set.of("nbd-server-start", "nbd-server-stop")))
                 .isEqualTo(new TransportChoice(StorageTransport.LEGACY, true,
@@ -48,7 +48,8 @@ class TransportChoiceTest {
                 .hasMessage("NBD cannot be used (tunnelled migration was requested) and the legacy block migration "
                         + "cannot either: disk(s) [vdb] have no named -drive backend (the domain arrived over NBD), "
                         + "which QEMU's block migration needs to match disks on the destination");
-        List<DiskDefinition> twoWritable = List.of(DISKS.get(0), new DiskDefinition("vdc", "/img/vdc.raw", "raw", false));
+        List<DiskDefinition> twoWritable = List.of(DISKS.get(0),
+                new DiskDefinition("vdc", "/img/vdc.raw", "raw", false));
         assertThatThrownBy(() -> legacy.requireLegacyPossible(Set.of("drive-vda", "drive-vdc"), twoWritable,
                 List.of("vda")))
                 .isInstanceOfSatisfying(MigrationRefusedException.class,
