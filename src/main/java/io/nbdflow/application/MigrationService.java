@@ -6,7 +6,7 @@ import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.MirrorJobs;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.Bpmn;
-import io.nbdflow.process.DiskList;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
@@ -133,7 +133,7 @@ public class MigrationService {
             }
         }
         List<MigrationView.DiskProgress> out = new ArrayList<>();
-        for (String target : new DiskList().of(text(vars, Vars.DISKS_TO_COPY))) {
+        for (String target : MigrationVariables.of(vars).targetsToCopy()) {
             Optional<BlockJob> job = jobs.stream().filter(j -> j.id().equals(MirrorJobs.jobId(target))).findFirst();
             out.add(new MigrationView.DiskProgress(target, job.map(BlockJob::offset).orElse(0L),
                     job.map(BlockJob::length).orElse(0L), job.map(BlockJob::ready).orElse(false)));

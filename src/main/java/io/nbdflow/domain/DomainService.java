@@ -1,6 +1,8 @@
 package io.nbdflow.domain;
 
 import io.nbdflow.host.DiskDefinition;
+import io.nbdflow.host.DiskNames;
+import io.nbdflow.host.VmNames;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -11,10 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -38,9 +38,6 @@ import org.springframework.stereotype.Service;
 @Service
 public class DomainService {
 
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    static final Pattern TARGET = Pattern.compile("vd[a-z]+");
-    static final Set<String> FORMATS = Set.of("qcow2", "raw");
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
 
     private final DomainRepository repository;
@@ -179,7 +176,7 @@ public class DomainService {
     // --- validation: each failure names the offending field
 
     private static void validateName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!VmNames.isValid(name)) {
             throw new DomainValidationException("name", "'" + name
                     + "' is not a domain name (letter or digit, then letters, digits, '_', '.', '-'; at most 64)");
         }
@@ -217,7 +214,7 @@ public class DomainService {
             if (disk == null) {
                 throw new DomainValidationException(field, "must be an object");
             }
-            if (disk.target() == null || !TARGET.matcher(disk.target()).matches()) {
+            if (!DiskNames.isTarget(disk.target())) {
                 throw new DomainValidationException(field + ".target",
                         "'" + disk.target() + "' does not match vd[a-z]+");
             }
@@ -226,7 +223,7 @@ public class DomainService {
                 throw new DomainValidationException(field + ".target",
                         "duplicate target '" + disk.target() + "' (also disks[" + sameTarget + "])");
             }
-            if (disk.format() == null || !FORMATS.contains(disk.format())) {
+            if (!DiskNames.isFormat(disk.format())) {
                 throw new DomainValidationException(field + ".format",
                         "'" + disk.format() + "' is not a supported format (qcow2, raw)");
             }

@@ -138,7 +138,7 @@ public class QemuLauncher {
 
     /** The block backend / node name QEMU knows the disk by, e.g. drive-vda. */
     public static String nodeName(DiskDefinition disk) {
-        return "drive-" + disk.target();
+        return DiskNames.nodeName(disk.target());
     }
 
     private static List<String> driveArgs(DiskDefinition disk) {

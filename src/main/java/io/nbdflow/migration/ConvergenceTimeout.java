@@ -15,16 +15,24 @@ public final class ConvergenceTimeout {
     }
 
     /**
-     * @param bytesToCopy            virtual size of every disk to copy and the guest's RAM (the
-     *                               same deadline bounds the RAM's wait for the switchover point)
-     * @param bandwidthBytesPerSecond the user's limit, 0 for none
-     * @param bandwidthFactor         how many times the limited copy's duration to allow, 0 to ignore the limit
+     * The configured bounds.
+     *
+     * @param minimum         never less than this
+     * @param secondsPerGib   how long each GiB to copy may take
+     * @param bandwidthFactor how many times the limited copy's duration to allow, 0 to ignore the limit
      */
-    public static Duration of(long bytesToCopy, long bandwidthBytesPerSecond, Duration minimum, long secondsPerGib,
-                              double bandwidthFactor) {
-        long proportional = (long) Math.ceil(bytesToCopy / GIB * secondsPerGib);
+    public record Policy(Duration minimum, long secondsPerGib, double bandwidthFactor) {
+    }
+
+    /**
+     * @param bytesToCopy             virtual size of every disk to copy and the guest's RAM (the
+     *                                same deadline bounds the RAM's wait for the switchover point)
+     * @param bandwidthBytesPerSecond the user's limit, 0 for none
+     */
+    public static Duration of(long bytesToCopy, long bandwidthBytesPerSecond, Policy policy) {
+        long proportional = (long) Math.ceil(bytesToCopy / GIB * policy.secondsPerGib());
         long limited = bandwidthBytesPerSecond > 0
-                ? (long) Math.ceil(bandwidthFactor * bytesToCopy / bandwidthBytesPerSecond) : 0;
-        return Duration.ofSeconds(Math.max(minimum.toSeconds(), Math.max(proportional, limited)));
+                ? (long) Math.ceil(policy.bandwidthFactor() * bytesToCopy / bandwidthBytesPerSecond) : 0;
+        return Duration.ofSeconds(Math.max(policy.minimum().toSeconds(), Math.max(proportional, limited)));
     }
 }

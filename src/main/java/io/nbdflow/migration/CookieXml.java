@@ -1,5 +1,6 @@
 package io.nbdflow.migration;
 
+import io.nbdflow.host.DiskNames;
 import io.nbdflow.migration.MigrationCookie.Nbd;
 import io.nbdflow.migration.MigrationCookie.NbdDisk;
 
@@ -34,8 +35,6 @@ public final class CookieXml {
     static final String NO_DOCTYPE = "cookie: DOCTYPE and entities are not allowed";
 
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
-    // Targets end up in QMP arguments and file names: letters and digits only (vda, sdb, hdc, xvda).
-    private static final Pattern TARGET = Pattern.compile("[a-z][a-z0-9]{0,31}");
 
     private CookieXml() {
     }
@@ -60,7 +59,7 @@ public final class CookieXml {
             } else {
                 out.append(">\n");
                 for (NbdDisk disk : nbd.disks()) {
-                    if (!TARGET.matcher(disk.target()).matches()) {
+                    if (!DiskNames.isForeignTarget(disk.target())) {
                         throw new CookieException("cookie: '" + disk.target() + "' is not a disk target");
                     }
                     out.append("    <disk target='").append(escape(disk.target()))
@@ -115,7 +114,8 @@ public final class CookieXml {
         Set<String> seen = new HashSet<>();
         for (Element disk : children(nbd, "disk")) {
             String target = disk.getAttribute("target");
-            if (!TARGET.matcher(target).matches()) {
+            // targets end up in QMP arguments and file names: letters and digits only (vda, sdb, hdc, xvda)
+            if (!DiskNames.isForeignTarget(target)) {
                 throw new CookieException("cookie: nbd/disk/@target: '" + target
                         + "' is not a disk target");
             }
@@ -123,7 +123,7 @@ public final class CookieXml {
                 throw new CookieException("cookie: nbd/disk[@target='" + target + "'] appears twice");
             }
             String path = "nbd/disk[@target='" + target + "']";
-            // The seed writes size=, current libvirt writes capacity=.
+            // This project writes size=, libvirt writes capacity=: both are read.
             String attribute = disk.hasAttribute("size") ? "size"
                     : disk.hasAttribute("capacity") ? "capacity" : null;
             if (attribute == null) {

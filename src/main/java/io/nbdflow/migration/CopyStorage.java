@@ -22,6 +22,19 @@ public enum CopyStorage {
         };
     }
 
+    /**
+     * The mode a {@link #value()} names, exactly: for values this project wrote itself. A user's
+     * input goes through {@link #parse}, which is lenient and refuses with a reason.
+     */
+    public static CopyStorage fromValue(String value) {
+        for (CopyStorage c : values()) {
+            if (c.value().equals(value)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("copyStorage: expected 'all' or 'inc', got '" + value + "'");
+    }
+
     /** The lower-case word used in variables and cookies. */
     public String value() {
         return name().toLowerCase(Locale.ROOT);

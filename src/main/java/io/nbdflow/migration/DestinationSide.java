@@ -1,5 +1,6 @@
 package io.nbdflow.migration;
 
+import io.nbdflow.host.DiskNames;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
@@ -9,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The QMP steps on the destination QEMU (the seed's Prepare and Finish). Order matters: the QEMU is
+ * The QMP steps on the destination QEMU (libvirt's Prepare and Finish phases). Order matters: the QEMU is
  * started with {@code -incoming defer -S}, then the NBD server, then the exports, then migrate-incoming.
  */
 public final class DestinationSide {
@@ -27,7 +28,7 @@ public final class DestinationSide {
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("type", "nbd");
         args.put("id", "nbdflow-export-" + target);
-        args.put("node-name", "drive-" + target);
+        args.put("node-name", DiskNames.nodeName(target));
         args.put("name", target);
         args.put("writable", true);
         qmp.execute("block-export-add", args);

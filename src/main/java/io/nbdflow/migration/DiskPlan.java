@@ -1,99 +1,86 @@
 package io.nbdflow.migration;
 
+import io.nbdflow.host.DiskDefinition;
+import io.nbdflow.host.DiskNames;
+import io.nbdflow.host.VmNames;
+
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
- * Which of a domain's disks are copied to the destination and which are shared
- * (the destination opens the same path). Both lists keep the domain's disk order.
+ * Every disk of a migrating domain, in the domain's order, with what happens to it: the one
+ * description of the disks that each step reads (see {@link DiskPlanner} for how it is made).
  */
-public final class DiskPlan {
+public record DiskPlan(List<PlannedDisk> disks) {
 
-    private static final String FIELD = "migrateDisks";
-    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final Pattern TARGET = Pattern.compile("vd[a-z]+");
-    private static final Set<String> FORMATS = Set.of("qcow2", "raw");
-
-    private final List<SourceDisk> toCopy;
-    private final List<SourceDisk> shared;
-
-    private DiskPlan(List<SourceDisk> toCopy, List<SourceDisk> shared) {
-        this.toCopy = List.copyOf(toCopy);
-        this.shared = List.copyOf(shared);
+    public DiskPlan {
+        disks = List.copyOf(disks);
     }
 
-    /**
-     * @param migrateDisks null or blank: every writable disk is copied; else the
-     *                     comma-separated targets to copy, all others are shared
-     */
-    public static DiskPlan of(String domain, List<SourceDisk> disks, String migrateDisks) {
-        Map<String, SourceDisk> byTarget = new LinkedHashMap<>();
-        for (SourceDisk disk : disks) {
-            if (byTarget.put(disk.target(), disk) != null) {
-                throw new IllegalArgumentException("domain '" + domain + "' lists disk "
-                        + disk.target() + " twice");
-            }
-        }
-        Set<String> selected = migrateDisks == null || migrateDisks.isBlank()
-                ? writableTargets(disks)
-                : parseSelection(domain, byTarget, migrateDisks);
-
-        List<SourceDisk> copy = new ArrayList<>();
-        List<SourceDisk> share = new ArrayList<>();
-        for (SourceDisk disk : disks) {
-            (selected.contains(disk.target()) ? copy : share).add(disk);
-        }
-        return new DiskPlan(copy, share);
-    }
-
-    private static Set<String> writableTargets(List<SourceDisk> disks) {
-        Set<String> targets = new LinkedHashSet<>();
-        for (SourceDisk disk : disks) {
-            if (!disk.readonly()) {
-                targets.add(disk.target());
-            }
-        }
-        return targets;
-    }
-
-    private static Set<String> parseSelection(String domain, Map<String, SourceDisk> byTarget,
-                                              String migrateDisks) {
-        Set<String> selected = new LinkedHashSet<>();
-        for (String entry : migrateDisks.split(",", -1)) {
-            String target = entry.strip();
-            if (target.isEmpty()) {
-                throw new DiskPlanException(FIELD, FIELD + ": empty entry in '" + migrateDisks + "'");
-            }
-            SourceDisk disk = byTarget.get(target);
-            if (disk == null) {
-                throw new DiskPlanException(FIELD, FIELD + ": domain '" + domain + "' has no disk '"
-                        + target + "' (disks: " + String.join(", ", byTarget.keySet()) + ")");
-            }
-            if (disk.readonly()) {
-                throw new DiskPlanException(FIELD, FIELD + ": " + target
-                        + " is read-only; read-only disks are never copied");
-            }
-            if (!selected.add(target)) {
-                throw new DiskPlanException(FIELD, FIELD + ": " + target + " is listed twice");
-            }
-        }
-        return selected;
-    }
-
-    /** Disks mirrored to the destination, in the domain's order. */
-    public List<SourceDisk> toCopy() {
-        return toCopy;
+    /** Disks copied to the destination, in the domain's order. */
+    public List<PlannedDisk> toCopy() {
+        return disks.stream().filter(PlannedDisk::copy).toList();
     }
 
     /** Disks not copied: the destination opens the same path. */
-    public List<SourceDisk> shared() {
-        return shared;
+    public List<PlannedDisk> shared() {
+        return disks.stream().filter(d -> !d.copy()).toList();
+    }
+
+    public List<String> targetsToCopy() {
+        return toCopy().stream().map(PlannedDisk::target).toList();
+    }
+
+    /** The virtual size of every disk to copy, in bytes. */
+    public long bytesToCopy() {
+        return toCopy().stream().mapToLong(PlannedDisk::size).sum();
+    }
+
+    /** The domain's disks as they are on the destination: copies at their new paths, shared disks unchanged. */
+    public List<DiskDefinition> destinationDisks() {
+        return disks.stream().map(PlannedDisk::onDestination).toList();
+    }
+
+    /** What the source announces in its cookie: each disk to copy with its size. */
+    public List<MigrationCookie.NbdDisk> announced() {
+        return toCopy().stream().map(d -> new MigrationCookie.NbdDisk(d.target(), d.size())).toList();
+    }
+
+    /**
+     * The destination's check of the source's cookie: an {@code <nbd>} element must list exactly the
+     * disks of this plan to copy, each with its planned size. A cookie without one (a source that
+     * cannot mirror to NBD) lists nothing to check.
+     *
+     * @param field the variable the cookie came in, named in the refusal
+     * @throws MigrationRefusedException if the cookie and the plan disagree
+     */
+    public void requireAnnouncedBy(MigrationCookie cookie, String field) {
+        if (cookie.nbd() == null) {
+            return;
+        }
+        Map<String, Long> announced = cookie.nbd().disks().stream()
+                .collect(Collectors.toMap(MigrationCookie.NbdDisk::target, MigrationCookie.NbdDisk::size));
+        for (PlannedDisk d : toCopy()) {
+            Long size = announced.get(d.target());
+            if (size == null) {
+                throw new MigrationRefusedException(field, field + ": the source's cookie does not list disk "
+                        + d.target());
+            }
+            if (size != d.size()) {
+                throw new MigrationRefusedException(field, field + ": the source's cookie gives disk " + d.target()
+                        + " " + size + " bytes, the plan " + d.size());
+            }
+        }
+        Set<String> unplanned = new TreeSet<>(announced.keySet());
+        unplanned.removeAll(targetsToCopy());
+        if (!unplanned.isEmpty()) {
+            throw new MigrationRefusedException(field, field + ": the source's cookie lists disk(s) " + unplanned
+                    + " that the plan does not copy");
+        }
     }
 
     /**
@@ -102,30 +89,27 @@ public final class DiskPlan {
      * outside storageDir.
      */
     public static Path destinationFile(Path storageDir, String domain, String target, String format) {
-        if (domain == null || !DOMAIN.matcher(domain).matches()) {
-            throw new DiskPlanException("domain", "domain: '" + domain
+        if (!VmNames.isValid(domain)) {
+            throw new MigrationRefusedException("domain", "domain: '" + domain
                     + "' cannot name a file (letters, digits, '.', '_', '-'; at most 64)");
         }
-        if (target == null || !TARGET.matcher(target).matches()) {
-            throw new DiskPlanException("target", "target: '" + target + "' is not a disk target (vd[a-z]+)");
+        if (!DiskNames.isTarget(target)) {
+            throw new MigrationRefusedException("target", "target: '" + target + "' is not a disk target (vd[a-z]+)");
         }
-        if (format == null || !FORMATS.contains(format)) {
-            throw new DiskPlanException("format", "format: expected 'qcow2' or 'raw', got '" + format + "'");
+        if (!DiskNames.isFormat(format)) {
+            throw new MigrationRefusedException("format", "format: expected 'qcow2' or 'raw', got '" + format + "'");
         }
         Path dir = storageDir.toAbsolutePath().normalize();
         Path file = dir.resolve(domain + "-" + target + "." + format).normalize();
         if (!dir.equals(file.getParent())) { // cannot happen with the checks above; kept as a guard
-            throw new DiskPlanException("domain", "domain: '" + domain + "' leaves the storage directory");
+            throw new MigrationRefusedException("domain", "domain: '" + domain + "' leaves the storage directory");
         }
         return file;
     }
 
     @Override
     public String toString() {
-        return "DiskPlan[toCopy=" + targets(toCopy) + ", shared=" + targets(shared) + "]";
-    }
-
-    private static List<String> targets(List<SourceDisk> disks) {
-        return disks.stream().map(SourceDisk::target).toList();
+        return "DiskPlan[toCopy=" + targetsToCopy() + ", shared="
+                + shared().stream().map(PlannedDisk::target).toList() + "]";
     }
 }

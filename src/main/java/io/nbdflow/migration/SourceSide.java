@@ -1,6 +1,7 @@
 package io.nbdflow.migration;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.DiskNames;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
@@ -15,7 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The QMP steps on the source QEMU (the seed's Begin, Perform and the failure path), free of any
+ * The QMP steps on the source QEMU (libvirt's Begin and Perform phases, and the failure path), free of any
  * engine: the BPMN delegates and the bare benchmark driver both call these.
  */
 public final class SourceSide {
@@ -68,24 +69,25 @@ public final class SourceSide {
      * QEMU's main loop hangs on it (no query needed). The device is the named {@code -drive}
      * backend, or the node of a domain that arrived over NBD.
      */
-    public static void startMirror(QmpClient qmp, String target, String nbdHost, int nbdPort,
-                                   boolean topOnly, long speedBytesPerSecond) throws QmpException {
+    public static void startMirror(QmpClient qmp, MirrorOptions mirror) throws QmpException {
+        String target = mirror.target();
         if (mirrorJobs(qmp).stream().anyMatch(j -> j.id().equals(MirrorJobs.jobId(target)))) {
             return; // already started (a retried step): one mirror per disk
         }
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
         qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
-                "server", Map.of("type", "inet", "host", nbdHost, "port", Integer.toString(nbdPort))));
+                "server", Map.of("type", "inet", "host", mirror.nbdHost(),
+                        "port", Integer.toString(mirror.nbdPort()))));
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
-        args.put("device", "drive-" + target);
+        args.put("device", DiskNames.nodeName(target));
         args.put("target", node);
-        args.put("sync", topOnly ? "top" : "full");
+        args.put("sync", mirror.sync());
         // a failed job stays listed with its error until we dismiss it, so no check can miss why it failed
         args.put("auto-dismiss", false);
-        if (speedBytesPerSecond > 0) {
-            args.put("speed", speedBytesPerSecond);
+        if (mirror.speedBytesPerSecond() > 0) {
+            args.put("speed", mirror.speedBytesPerSecond());
         }
         try {
             qmp.execute("blockdev-mirror", args);

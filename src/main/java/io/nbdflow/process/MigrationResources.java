@@ -70,35 +70,35 @@ public class MigrationResources {
         return tuning;
     }
 
-    public Host sourceHost(VariableScope v) {
-        return hosts.get(Vars.string(v, Vars.SOURCE_HOST));
+    public Host sourceHost(VariableScope scope) {
+        return hosts.get(Vars.string(scope, Vars.SOURCE_HOST));
     }
 
-    public Host destinationHost(VariableScope v) {
-        return hosts.get(Vars.string(v, Vars.DESTINATION_HOST));
+    public Host destinationHost(VariableScope scope) {
+        return hosts.get(Vars.string(scope, Vars.DESTINATION_HOST));
     }
 
-    public Optional<QemuInstance> source(VariableScope v) {
-        return processes.find(sourceHost(v), Vars.string(v, Vars.DOMAIN));
+    public Optional<QemuInstance> source(VariableScope scope) {
+        return processes.find(sourceHost(scope), Vars.string(scope, Vars.DOMAIN));
     }
 
     /** The destination QEMU this migration started: same folder and the pid it recorded. */
-    public Optional<QemuInstance> destination(VariableScope v) {
-        long pid = Vars.longValue(v, Vars.DESTINATION_PID, -1);
-        return processes.find(destinationHost(v), Vars.string(v, Vars.DOMAIN)).filter(q -> q.pid() == pid);
+    public Optional<QemuInstance> destination(VariableScope scope) {
+        long pid = Vars.longValue(scope, Vars.DESTINATION_PID, -1);
+        return processes.find(destinationHost(scope), Vars.string(scope, Vars.DOMAIN)).filter(q -> q.pid() == pid);
     }
 
-    public QmpClient sourceMonitor(VariableScope v) throws QmpException {
-        QemuInstance q = source(v).orElseThrow(() -> new QemuGoneException(
-                "source QEMU of '" + Vars.string(v, Vars.DOMAIN) + "' on " + Vars.string(v, Vars.SOURCE_HOST)
+    public QmpClient sourceMonitor(VariableScope scope) throws QmpException {
+        QemuInstance q = source(scope).orElseThrow(() -> new QemuGoneException(
+                "source QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on " + Vars.string(scope, Vars.SOURCE_HOST)
                         + " is not running"));
         return monitors.get(q.qmpSocket());
     }
 
-    public QmpClient destinationMonitor(VariableScope v) throws QmpException {
-        QemuInstance q = destination(v).orElseThrow(() -> new QemuGoneException(
-                "destination QEMU of '" + Vars.string(v, Vars.DOMAIN) + "' on "
-                        + Vars.string(v, Vars.DESTINATION_HOST) + " is not running"));
+    public QmpClient destinationMonitor(VariableScope scope) throws QmpException {
+        QemuInstance q = destination(scope).orElseThrow(() -> new QemuGoneException(
+                "destination QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on "
+                        + Vars.string(scope, Vars.DESTINATION_HOST) + " is not running"));
         return monitors.get(q.qmpSocket());
     }
 

@@ -2,6 +2,7 @@ package io.nbdflow.process;
 
 import io.nbdflow.host.QemuLaunchException;
 import io.nbdflow.host.StorageException;
+import io.nbdflow.migration.MigrationRefusedException;
 import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
@@ -13,9 +14,11 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 
 /**
  * Base of the steps before switchover. Turns what can go wrong into the process's language:
- * QEMU's own errors and a QEMU that is gone become the BPMN error MIGRATION_FAILED (roll back,
- * with the step's name and QEMU's text as the reason); a lost monitor connection while QEMU
- * still lives is retried by the job, and rolled back when the retries run out.
+ * a refusal ({@link MigrationRefusedException}) becomes the BPMN error MIGRATION_REFUSED with its
+ * text (no host was changed, nothing to roll back); QEMU's own errors and a QEMU that is gone
+ * become the BPMN error MIGRATION_FAILED (roll back, with the step's name and QEMU's text as the
+ * reason); a lost monitor connection while QEMU still lives is retried by the job, and rolled
+ * back when the retries run out.
  */
 public abstract class MigrationStep implements JavaDelegate {
     public static final String FAILED = "MIGRATION_FAILED";
@@ -33,6 +36,8 @@ public abstract class MigrationStep implements JavaDelegate {
             run(execution);
         } catch (BpmnError e) {
             throw e;
+        } catch (MigrationRefusedException e) {
+            throw refused(e.getMessage());
         } catch (QmpCommandException | MigrationStepException | QemuGoneException | StorageException
                  | QemuLaunchException e) {
             throw failed(execution, e.getMessage());

@@ -1,20 +1,25 @@
 package io.nbdflow.process;
 
+import io.nbdflow.migration.MigrationRequest;
 import org.camunda.bpm.engine.delegate.VariableScope;
 
-/** Names of the process variables (the contract's, and those the steps hand to each other). */
+/**
+ * Names of the process variables: the inputs and outputs every client sees (REST API, Cockpit,
+ * forms), and those the steps hand to each other.
+ */
 public final class Vars {
-    // inputs (contract)
-    public static final String DOMAIN = "domain";
-    public static final String DESTINATION_HOST = "destinationHost";
-    public static final String COPY_STORAGE = "copyStorage";
-    public static final String MIGRATE_DISKS = "migrateDisks";
-    public static final String TUNNELLED = "tunnelled";
-    public static final String BANDWIDTH_MIBPS = "bandwidthMiBps";
-    public static final String APPROVE_SWITCHOVER = "approveSwitchover";
+    // inputs: the fields of a migration's request
+    public static final String DOMAIN = MigrationRequest.DOMAIN;
+    public static final String DESTINATION_HOST = MigrationRequest.DESTINATION_HOST;
+    public static final String COPY_STORAGE = MigrationRequest.COPY_STORAGE;
+    public static final String MIGRATE_DISKS = MigrationRequest.MIGRATE_DISKS;
+    public static final String TUNNELLED = MigrationRequest.TUNNELLED;
+    /** Long, in MiB/s; 0 for no limit. */
+    public static final String BANDWIDTH_MIBPS = MigrationRequest.BANDWIDTH_MIBPS;
+    public static final String APPROVE_SWITCHOVER = MigrationRequest.APPROVE_SWITCHOVER;
     /** The approval task's decision (its form's checkbox). */
     public static final String SWITCHOVER_APPROVED = "switchoverApproved";
-    // outputs (contract)
+    // outputs
     public static final String OUTCOME = "outcome";
     public static final String STORAGE_TRANSPORT = "storageTransport";
     public static final String FAILURE_REASON = "failureReason";
@@ -25,7 +30,12 @@ public final class Vars {
     public static final String COOKIE_PREPARE = "cookiePrepare";
     // between steps
     public static final String SOURCE_HOST = "sourceHost";
+    /** The {@link io.nbdflow.migration.DiskPlan} as JSON text: the one list of the disks and what happens to each. */
     public static final String DISK_PLAN = "diskPlan";
+    /**
+     * The approval task's own (task-local) variable: the targets to copy, comma-separated, which its
+     * form shows. Written when the task is created, from the plan; no step reads it.
+     */
     public static final String DISKS_TO_COPY = "disksToCopy";
     public static final String CONVERGENCE_TIMEOUT = "convergenceTimeout";
     public static final String STARTED_AT = "startedAt";
@@ -37,8 +47,6 @@ public final class Vars {
     public static final String DISK = "disk";
     public static final String ABORT_REQUESTED = "abortRequested";
     public static final String ABORT_REASON = "abortReason";
-    public static final String TRANSPORT_NBD = "nbd";
-    public static final String TRANSPORT_LEGACY = "legacy";
 
     public static final String OUTCOME_MIGRATED = "migrated";
     public static final String OUTCOME_ROLLED_BACK = "rolled-back";

@@ -20,6 +20,7 @@ import io.nbdflow.host.Storage;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.DiskPlan;
+import io.nbdflow.migration.MirrorOptions;
 import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
@@ -90,7 +91,7 @@ final class BareSequence {
             }
         })) {
             for (DiskDefinition d : domain.disks()) {
-                SourceSide.startMirror(src, d.target(), address, nbdPort, false, 0);
+                SourceSide.startMirror(src, new MirrorOptions(d.target(), address, nbdPort, false, 0));
             }
             phases.put("mirrors started", ms(t0));
             awaitReady(src, domain.disks().size(), wake);

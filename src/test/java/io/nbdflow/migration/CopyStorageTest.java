@@ -36,4 +36,13 @@ class CopyStorageTest {
             assertThat(CopyStorage.parse(c.value())).isEqualTo(c);
         }
     }
+
+    @Test
+    void fromValueReadsOnlyTheExactWord() {
+        for (CopyStorage c : CopyStorage.values()) {
+            assertThat(CopyStorage.fromValue(c.value())).isEqualTo(c);
+        }
+        assertThatThrownBy(() -> CopyStorage.fromValue(" INC ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CopyStorage.fromValue(null)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

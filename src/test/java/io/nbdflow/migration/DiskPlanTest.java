@@ -3,6 +3,8 @@ package io.nbdflow.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nbdflow.migration.MigrationCookie.Nbd;
+import io.nbdflow.migration.MigrationCookie.NbdDisk;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,63 +12,35 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DiskPlanTest {
 
-    private static final SourceDisk VDA = new SourceDisk("vda", "/img/web1-vda.qcow2", "qcow2", false, 1 << 30);
-    private static final SourceDisk VDB = new SourceDisk("vdb", "/img/base.iso", "raw", true, 1 << 20);
-    private static final SourceDisk VDC = new SourceDisk("vdc", "/img/web1-vdc.raw", "raw", false, 1 << 24);
-    private static final List<SourceDisk> DISKS = List.of(VDA, VDB, VDC);
+    private static final DiskPlan PLAN = new DiskPlan(List.of(
+            new PlannedDisk("vda", "qcow2", false, 1 << 30, "/a/web1-vda.qcow2", "/b/web1-vda.qcow2", true, null, null),
+            new PlannedDisk("vdb", "raw", true, 1 << 20, "/a/base.iso", "/a/base.iso", false, null, null),
+            new PlannedDisk("vdc", "raw", false, 1 << 24, "/a/web1-vdc.raw", "/b/web1-vdc.raw", true, null, null)));
 
-    @Test
-    void byDefaultWritableDisksAreCopiedAndReadOnlyOnesShared() {
-        for (String none : new String[] {null, "", "  "}) {
-            DiskPlan plan = DiskPlan.of("web1", DISKS, none);
-
-            assertThat(plan.toCopy()).containsExactly(VDA, VDC);
-            assertThat(plan.shared()).containsExactly(VDB);
-        }
+    private static MigrationCookie cookie(NbdDisk... disks) {
+        return new MigrationCookie("web1", null, "host-a", new Nbd(null, List.of(disks)));
     }
 
     @Test
-    void listedDisksAreCopiedInTheDomainsOrder() {
-        DiskPlan plan = DiskPlan.of("web1", DISKS, " vdc , vda");
-
-        assertThat(plan.toCopy()).containsExactly(VDA, VDC);
-        assertThat(plan.shared()).containsExactly(VDB);
+    void theSourceAnnouncesTheDisksToCopyWithTheirSizes() {
+        assertThat(PLAN.announced()).containsExactly(new NbdDisk("vda", 1 << 30), new NbdDisk("vdc", 1 << 24));
+        PLAN.requireAnnouncedBy(cookie(new NbdDisk("vdc", 1 << 24), new NbdDisk("vda", 1 << 30)), "cookieBegin");
+        // a source without NBD announces nothing: the legacy path has nothing to check
+        PLAN.requireAnnouncedBy(new MigrationCookie("web1", null, "host-a", null), "cookieBegin");
     }
 
     @Test
-    void unlistedWritableDisksAreShared() {
-        DiskPlan plan = DiskPlan.of("web1", DISKS, "vdc");
-
-        assertThat(plan.toCopy()).containsExactly(VDC);
-        assertThat(plan.shared()).containsExactly(VDA, VDB);
-    }
-
-    @Test
-    void unknownTargetIsRejected() {
-        assertThatThrownBy(() -> DiskPlan.of("web1", List.of(VDA, VDB), "vda,vdz"))
-                .isInstanceOfSatisfying(DiskPlanException.class,
-                        e -> assertThat(e.field()).isEqualTo("migrateDisks"))
-                .hasMessage("migrateDisks: domain 'web1' has no disk 'vdz' (disks: vda, vdb)");
-    }
-
-    @Test
-    void readOnlyDiskIsRejected() {
-        assertThatThrownBy(() -> DiskPlan.of("web1", DISKS, "vda,vdb"))
-                .isInstanceOfSatisfying(DiskPlanException.class,
-                        e -> assertThat(e.field()).isEqualTo("migrateDisks"))
-                .hasMessage("migrateDisks: vdb is read-only; read-only disks are never copied");
-    }
-
-    @Test
-    void emptyEntriesAndDuplicatesAreRejected() {
-        assertThatThrownBy(() -> DiskPlan.of("web1", DISKS, "vda,,vdc"))
-                .isInstanceOf(DiskPlanException.class)
-                .hasMessage("migrateDisks: empty entry in 'vda,,vdc'");
-        assertThatThrownBy(() -> DiskPlan.of("web1", DISKS, "vda,"))
-                .hasMessage("migrateDisks: empty entry in 'vda,'");
-        assertThatThrownBy(() -> DiskPlan.of("web1", DISKS, "vda, vda"))
-                .isInstanceOf(DiskPlanException.class)
-                .hasMessage("migrateDisks: vda is listed twice");
+    void aCookieThatDisagreesWithThePlanIsRefused() {
+        assertThatThrownBy(() -> PLAN.requireAnnouncedBy(cookie(new NbdDisk("vda", 1 << 30)), "cookieBegin"))
+                .isInstanceOfSatisfying(MigrationRefusedException.class,
+                        e -> assertThat(e.field()).isEqualTo("cookieBegin"))
+                .hasMessage("cookieBegin: the source's cookie does not list disk vdc");
+        assertThatThrownBy(() -> PLAN.requireAnnouncedBy(
+                cookie(new NbdDisk("vda", 1 << 30), new NbdDisk("vdc", 1 << 20)), "cookieBegin"))
+                .hasMessage("cookieBegin: the source's cookie gives disk vdc 1048576 bytes, the plan 16777216");
+        assertThatThrownBy(() -> PLAN.requireAnnouncedBy(cookie(new NbdDisk("vda", 1 << 30),
+                new NbdDisk("vdb", 1 << 20), new NbdDisk("vdc", 1 << 24)), "cookieBegin"))
+                .hasMessage("cookieBegin: the source's cookie lists disk(s) [vdb] that the plan does not copy");
     }
 
     @Test
@@ -80,17 +54,20 @@ class DiskPlanTest {
     @Test
     void destinationFileRejectsTraversalAndOddFormats(@TempDir Path dir) {
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "../etc", "vda", "qcow2"))
-                .isInstanceOfSatisfying(DiskPlanException.class, e -> assertThat(e.field()).isEqualTo("domain"));
+                .isInstanceOfSatisfying(MigrationRefusedException.class,
+                        e -> assertThat(e.field()).isEqualTo("domain"));
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "a/b", "vda", "qcow2"))
-                .isInstanceOf(DiskPlanException.class);
+                .isInstanceOf(MigrationRefusedException.class);
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "..", "vda", "qcow2"))
-                .isInstanceOf(DiskPlanException.class);
+                .isInstanceOf(MigrationRefusedException.class);
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "web1", "../../x", "qcow2"))
-                .isInstanceOfSatisfying(DiskPlanException.class, e -> assertThat(e.field()).isEqualTo("target"));
+                .isInstanceOfSatisfying(MigrationRefusedException.class,
+                        e -> assertThat(e.field()).isEqualTo("target"));
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "web1", "vda", "vmdk"))
-                .isInstanceOfSatisfying(DiskPlanException.class, e -> assertThat(e.field()).isEqualTo("format"))
+                .isInstanceOfSatisfying(MigrationRefusedException.class,
+                        e -> assertThat(e.field()).isEqualTo("format"))
                 .hasMessage("format: expected 'qcow2' or 'raw', got 'vmdk'");
         assertThatThrownBy(() -> DiskPlan.destinationFile(dir, "web1", "vda", "qcow2/../../x"))
-                .isInstanceOf(DiskPlanException.class);
+                .isInstanceOf(MigrationRefusedException.class);
     }
 }

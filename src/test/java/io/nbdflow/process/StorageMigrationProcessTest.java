@@ -1,5 +1,7 @@
 package io.nbdflow.process;
 
+import io.nbdflow.migration.DiskPlan;
+import io.nbdflow.migration.PlannedDisk;
 import io.nbdflow.process.listener.SwitchoverApprovalListener;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
@@ -87,7 +89,7 @@ class StorageMigrationProcessTest {
                 }
             }
         });
-        Mocks.register("diskList", new DiskList());
+        Mocks.register("migrationPlan", new MigrationPlanExpressions());
         Mocks.register("qemuWatchListener", (ExecutionListener) x -> { });
         Mocks.register("switchoverApprovalListener", new SwitchoverApprovalListener());
     }
@@ -103,7 +105,7 @@ class StorageMigrationProcessTest {
             calls.add(disk == null || !step.contains("irror") ? step : step + ":" + disk);
             if (step.equals("inspectSource")) {
                 x.setVariable("storageTransport", transport);
-                x.setVariable("disksToCopy", "vda,vdb");
+                MigrationVariables.of(x).writePlan(new DiskPlan(List.of(copied("vda"), copied("vdb"))));
                 x.setVariable("convergenceTimeout", "PT60S");
             }
             if (step.equals("stopSource")) {
@@ -118,6 +120,11 @@ class StorageMigrationProcessTest {
                         step + " failed: " + error);
             }
         };
+    }
+
+    private static PlannedDisk copied(String target) {
+        return new PlannedDisk(target, "qcow2", false, 1L << 30, "/a/web1-" + target + ".qcow2",
+                "/b/web1-" + target + ".qcow2", true, null, null);
     }
 
     private ProcessInstance start(boolean approve) {
@@ -178,6 +185,14 @@ class StorageMigrationProcessTest {
         runJobs();
         correlate(pi, "switchoverPoint", Map.of());
         assertThat(pi).isEnded().hasPassed("UserTask_ApproveSwitchover", "EndEvent_Migrated");
+    }
+
+    @Test
+    void theApprovalTaskShowsTheDisksToCopyFromThePlan() {
+        ProcessInstance pi = start(true);
+        runJobs();
+        correlate(pi, "mirrorsReady", Map.of());
+        assertThat((String) taskService().getVariableLocal(task(pi).getId(), "disksToCopy")).isEqualTo("vda,vdb");
     }
 
     @Test

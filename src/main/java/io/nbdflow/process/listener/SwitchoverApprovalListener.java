@@ -1,6 +1,7 @@
 package io.nbdflow.process.listener;
 
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
 import org.camunda.bpm.engine.delegate.BpmnError;
@@ -11,6 +12,9 @@ import org.camunda.bpm.engine.impl.identity.Authentication;
 import org.springframework.stereotype.Component;
 
 /**
+ * On creation of "Approve switchover": gives the task the list of disks to copy ({@code disksToCopy},
+ * task-local, comma-separated, from the plan) for its form to show.
+ * <p>
  * Completing "Approve switchover" decides, it does not merely acknowledge: {@code switchoverApproved}
  * true lets the VM move, false declines and rolls everything back (as an abort would), and a
  * completion that says neither (a script calling complete with no variables) is refused, so the
@@ -20,6 +24,10 @@ import org.springframework.stereotype.Component;
 public class SwitchoverApprovalListener implements TaskListener {
     @Override
     public void notify(DelegateTask task) {
+        if (EVENTNAME_CREATE.equals(task.getEventName())) {
+            task.setVariableLocal(Vars.DISKS_TO_COPY, String.join(",", MigrationVariables.of(task).targetsToCopy()));
+            return;
+        }
         Object decision = task.getVariable(Vars.SWITCHOVER_APPROVED);
         if (Boolean.TRUE.equals(decision)) {
             return;

@@ -14,15 +14,15 @@ import java.util.stream.Collectors;
 /** A block job already running on the source (a backup, a commit, someone's mirror) would fight ours: refuse. */
 @Component("checkBlockJobsDelegate")
 public class CheckBlockJobsDelegate extends MigrationStep {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public CheckBlockJobsDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    protected void run(DelegateExecution x) throws Exception {
-        List<BlockJob> jobs = SourceSide.blockJobs(r.sourceMonitor(x));
+    protected void run(DelegateExecution execution) throws Exception {
+        List<BlockJob> jobs = SourceSide.blockJobs(resources.sourceMonitor(execution));
         if (!jobs.isEmpty()) {
             throw refused("domain: block job" + (jobs.size() > 1 ? "s " : " ") + jobs.stream()
                     .map(j -> "'" + j.id() + "' (" + j.type() + ", " + j.status() + ")")

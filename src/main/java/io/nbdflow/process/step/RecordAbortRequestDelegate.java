@@ -28,15 +28,15 @@ public class RecordAbortRequestDelegate implements JavaDelegate {
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        Object by = x.getVariable("abortedBy");
+    public void execute(DelegateExecution execution) {
+        Object by = execution.getVariable("abortedBy");
         if (by == null && identity.getCurrentAuthentication() != null) {
             by = identity.getCurrentAuthentication().getUserId();
         }
         String reason = "aborted by " + (by == null ? "a message through the engine API" : by);
-        x.setVariable(Vars.ABORT_REQUESTED, true);
-        x.setVariable(Vars.ABORT_REASON, reason);
-        String processInstanceId = x.getProcessInstanceId();
+        execution.setVariable(Vars.ABORT_REQUESTED, true);
+        execution.setVariable(Vars.ABORT_REASON, reason);
+        String processInstanceId = execution.getProcessInstanceId();
         Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
                 commandContext -> watcher.abortRequested(processInstanceId, reason));
     }

@@ -10,17 +10,17 @@ import org.springframework.stereotype.Component;
 /** A refused migration changed nothing on any host; only its own bookkeeping (if any) is dropped. */
 @Component("recordRefusalDelegate")
 public class RecordRefusalDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public RecordRefusalDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        String domain = Vars.string(x, Vars.DOMAIN);
+    public void execute(DelegateExecution execution) {
+        String domain = Vars.string(execution, Vars.DOMAIN);
         // releases only what this instance holds: another migration's mark on the domain stays
-        r.releaseBookkeeping(x.getProcessInstanceId(), domain == null ? "" : domain);
-        x.setVariable(Vars.OUTCOME, Vars.OUTCOME_REFUSED);
+        resources.releaseBookkeeping(execution.getProcessInstanceId(), domain == null ? "" : domain);
+        execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_REFUSED);
     }
 }

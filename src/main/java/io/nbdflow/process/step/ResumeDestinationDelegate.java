@@ -14,20 +14,20 @@ import org.springframework.stereotype.Component;
  */
 @Component("resumeDestinationDelegate")
 public class ResumeDestinationDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public ResumeDestinationDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) throws Exception {
-        QmpClient qmp = r.destinationMonitor(x);
+    public void execute(DelegateExecution execution) throws Exception {
+        QmpClient qmp = resources.destinationMonitor(execution);
         DestinationSide.stopNbdServer(qmp);
         String status = qmp.execute("query-status").path("status").asText();
         if (!status.equals("running")) {
             DestinationSide.resume(qmp);
         }
-        r.ports().release(x.getProcessInstanceId());
+        resources.ports().release(execution.getProcessInstanceId());
     }
 }

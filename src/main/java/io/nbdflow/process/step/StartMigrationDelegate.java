@@ -1,11 +1,10 @@
 package io.nbdflow.process.step;
 
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.MigrationStep;
-import io.nbdflow.process.Vars;
-
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationVariables;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
@@ -15,18 +14,19 @@ import org.springframework.stereotype.Component;
  */
 @Component("startMigrationDelegate")
 public class StartMigrationDelegate extends MigrationStep {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public StartMigrationDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    protected void run(DelegateExecution x) throws Exception {
-        r.destinationMonitor(x); // fail here, clearly, if the destination died while we waited
-        SourceSide.startMigration(r.sourceMonitor(x),
-                DestinationSide.tcpUri(r.destinationHost(x).address().getHostAddress(),
-                        Vars.intValue(x, Vars.MIGRATION_PORT)),
-                Vars.longValue(x, Vars.BANDWIDTH_MIBPS, 0) * MirrorDiskDelegate.MIB);
+    protected void run(DelegateExecution execution) throws Exception {
+        MigrationVariables variables = MigrationVariables.of(execution);
+        resources.destinationMonitor(execution); // fail here, clearly, if the destination died while we waited
+        SourceSide.startMigration(resources.sourceMonitor(execution),
+                DestinationSide.tcpUri(resources.destinationHost(execution).address().getHostAddress(),
+                        variables.migrationPort()),
+                variables.request().bandwidthBytesPerSecond());
     }
 }

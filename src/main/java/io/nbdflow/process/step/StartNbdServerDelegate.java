@@ -1,14 +1,12 @@
 package io.nbdflow.process.step;
 
-import io.nbdflow.process.DiskPlanVariable;
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.MigrationStep;
-import io.nbdflow.process.PlannedDisk;
-import io.nbdflow.process.Vars;
-
-import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.MigrationCookie;
+import io.nbdflow.migration.PlannedDisk;
+import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationVariables;
+
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
@@ -24,24 +22,24 @@ import java.util.List;
  */
 @Component("startNbdServerDelegate")
 public class StartNbdServerDelegate extends MigrationStep {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public StartNbdServerDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    protected void run(DelegateExecution x) throws Exception {
-        String address = r.destinationHost(x).address().getHostAddress();
-        QmpClient qmp = r.destinationMonitor(x);
-        int nbdPort = startServer(x, qmp, address);
+    protected void run(DelegateExecution execution) throws Exception {
+        MigrationVariables variables = MigrationVariables.of(execution);
+        String address = resources.destinationHost(execution).address().getHostAddress();
+        QmpClient qmp = resources.destinationMonitor(execution);
+        int nbdPort = startServer(execution, qmp, address);
         try {
-            for (PlannedDisk d : DiskPlanVariable.toCopy(x)) {
+            for (PlannedDisk d : variables.plan().toCopy()) {
                 DestinationSide.exportDisk(qmp, d.target());
             }
             try {
-                DestinationSide.migrateIncoming(qmp, DestinationSide.tcpUri(address,
-                        Vars.intValue(x, Vars.MIGRATION_PORT)));
+                DestinationSide.migrateIncoming(qmp, DestinationSide.tcpUri(address, variables.migrationPort()));
             } catch (QmpCommandException e) {
                 if (!e.desc().contains("already been started")) {
                     throw e;
@@ -52,18 +50,18 @@ public class StartNbdServerDelegate extends MigrationStep {
             stopQuietly(qmp); // our own partial work: this step will not be compensated
             throw e;
         }
-        x.setVariable(Vars.COOKIE_PREPARE, CookieXml.write(new MigrationCookie(Vars.string(x, Vars.DOMAIN),
-                null, r.destinationHost(x).name(), new MigrationCookie.Nbd(nbdPort, List.of()))));
+        variables.writePrepareCookie(new MigrationCookie(variables.domain(), null,
+                resources.destinationHost(execution).name(), new MigrationCookie.Nbd(nbdPort, List.of())));
     }
 
-    private int startServer(DelegateExecution x, QmpClient qmp, String address) throws QmpException {
-        int port = Vars.intValue(x, Vars.NBD_PORT);
+    private int startServer(DelegateExecution execution, QmpClient qmp, String address) throws QmpException {
+        int port = MigrationVariables.of(execution).nbdPort();
         try {
             DestinationSide.startNbdServer(qmp, address, port);
             return port;
         } catch (QmpCommandException e) {
             if (!e.desc().contains("already running")) {
-                return startOnAnotherPortIfTaken(x, qmp, address, port, e);
+                return startOnAnotherPortIfTaken(execution, qmp, address, port, e);
             }
         }
         // a redo after a crash: the destination QEMU is this migration's own and the server our earlier
@@ -73,7 +71,7 @@ public class StartNbdServerDelegate extends MigrationStep {
             DestinationSide.startNbdServer(qmp, address, port);
             return port;
         } catch (QmpCommandException e) {
-            return startOnAnotherPortIfTaken(x, qmp, address, port, e);
+            return startOnAnotherPortIfTaken(execution, qmp, address, port, e);
         }
     }
 
@@ -81,14 +79,15 @@ public class StartNbdServerDelegate extends MigrationStep {
      * The port was free when it was reserved, but another program may have bound it since: then
      * trade it for another reserved port, once.
      */
-    private int startOnAnotherPortIfTaken(DelegateExecution x, QmpClient qmp, String address, int port,
+    private int startOnAnotherPortIfTaken(DelegateExecution execution, QmpClient qmp, String address, int port,
                                           QmpCommandException e) throws QmpException {
         if (!e.desc().contains("in use")) {
             throw e;
         }
-        int other = r.ports().reserve(r.destinationHost(x).address(), x.getProcessInstanceId());
-        r.ports().release(x.getProcessInstanceId(), port);
-        x.setVariable(Vars.NBD_PORT, other);
+        String migrationId = execution.getProcessInstanceId();
+        int other = resources.ports().reserve(resources.destinationHost(execution).address(), migrationId);
+        resources.ports().release(migrationId, port);
+        MigrationVariables.of(execution).writeNbdPort(other);
         DestinationSide.startNbdServer(qmp, address, other);
         return other;
     }

@@ -1,7 +1,7 @@
 package io.nbdflow.process.step;
 
-import io.nbdflow.process.DiskPlanVariable;
 import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -14,19 +14,21 @@ import org.springframework.stereotype.Component;
  */
 @Component("stopSourceDelegate")
 public class StopSourceDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public StopSourceDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        String domain = Vars.string(x, Vars.DOMAIN);
-        r.source(x).ifPresent(q -> r.processes().stop(q, r.tuning().qemuStopTimeout()));
-        r.domains().moveTo(domain, Vars.string(x, Vars.DESTINATION_HOST), DiskPlanVariable.destinationDisks(x));
-        r.releaseBookkeeping(x.getProcessInstanceId(), domain);
-        x.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
-        x.setVariable(Vars.TOTAL_TIME_MS, System.currentTimeMillis() - Vars.longValue(x, Vars.STARTED_AT, 0));
+    public void execute(DelegateExecution execution) {
+        String domain = Vars.string(execution, Vars.DOMAIN);
+        resources.source(execution).ifPresent(q -> resources.processes().stop(q, resources.tuning().qemuStopTimeout()));
+        resources.domains().moveTo(domain, Vars.string(execution, Vars.DESTINATION_HOST),
+                MigrationVariables.of(execution).plan().destinationDisks());
+        resources.releaseBookkeeping(execution.getProcessInstanceId(), domain);
+        execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
+        execution.setVariable(Vars.TOTAL_TIME_MS,
+                System.currentTimeMillis() - Vars.longValue(execution, Vars.STARTED_AT, 0));
     }
 }

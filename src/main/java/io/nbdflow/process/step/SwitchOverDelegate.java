@@ -19,41 +19,42 @@ import java.time.Duration;
  */
 @Component("switchOverDelegate")
 public class SwitchOverDelegate extends MigrationStep {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public SwitchOverDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     /** A retry after QEMU already switched over must finish, abort or not: the guest runs on the destination. */
     @Override
-    protected boolean abortable(DelegateExecution x) throws Exception {
-        return r.source(x).isEmpty() || !SourceSide.queryMigrate(r.sourceMonitor(x)).status().equals("completed");
+    protected boolean abortable(DelegateExecution execution) throws Exception {
+        return resources.source(execution).isEmpty()
+                || !SourceSide.queryMigrate(resources.sourceMonitor(execution)).status().equals("completed");
     }
 
     @Override
-    protected void run(DelegateExecution x) throws Exception {
-        r.destinationMonitor(x);
-        QmpClient source = r.sourceMonitor(x);
+    protected void run(DelegateExecution execution) throws Exception {
+        resources.destinationMonitor(execution);
+        QmpClient source = resources.sourceMonitor(execution);
         MigrationStatus before = SourceSide.queryMigrate(source);
         if (before.status().equals("completed")) {
             // a retry of this step (lost commit, engine restart) after QEMU already switched over:
             // the guest runs on the destination, only the figures are left to record
-            record(x, Vars.longValue(x, Vars.BYTES_MIRRORED, 0), before);
+            record(execution, Vars.longValue(execution, Vars.BYTES_MIRRORED, 0), before);
             return;
         }
         long copied = SourceSide.completeMirrors(source, Duration.ofSeconds(60));
-        MigrationStatus s = SourceSide.continueMigration(source, r.tuning().switchoverTimeout());
+        MigrationStatus s = SourceSide.continueMigration(source, resources.tuning().switchoverTimeout());
         if (!s.status().equals("completed")) {
-            throw failed(x, "migration ended '" + s.status() + "'"
+            throw failed(execution, "migration ended '" + s.status() + "'"
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc()));
         }
-        record(x, copied, s);
+        record(execution, copied, s);
     }
 
-    private static void record(DelegateExecution x, long copied, MigrationStatus s) {
-        x.setVariable(Vars.BYTES_MIRRORED, copied);
-        x.setVariable(Vars.DOWNTIME_MS, s.downtimeMs());
-        x.setVariable("ramMigrationTimeMs", s.totalTimeMs());
+    private static void record(DelegateExecution execution, long copied, MigrationStatus s) {
+        execution.setVariable(Vars.BYTES_MIRRORED, copied);
+        execution.setVariable(Vars.DOWNTIME_MS, s.downtimeMs());
+        execution.setVariable("ramMigrationTimeMs", s.totalTimeMs());
     }
 }

@@ -1,33 +1,25 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.QemuGoneException;
-
 import io.nbdflow.migration.SourceSide;
-import io.nbdflow.qmp.QmpClosedException;
+import io.nbdflow.process.MigrationResources;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
 
 /** Undoes "Migrate": {@code migrate_cancel}, waits until QEMU reports it over, and lets the source guest run again. */
 @Component("cancelMigrationDelegate")
-public class CancelMigrationDelegate implements JavaDelegate {
-    private final MigrationResources r;
+public class CancelMigrationDelegate extends QemuUndo {
+    private final MigrationResources resources;
 
     public CancelMigrationDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) throws Exception {
-        try {
-            if (r.source(x).isPresent()) {
-                SourceSide.cancelMigration(r.sourceMonitor(x), Duration.ofSeconds(30));
-            }
-        } catch (QemuGoneException | QmpClosedException gone) {
-            // the source died meanwhile: nothing of ours runs there any more
+    protected void undo(DelegateExecution execution) throws Exception {
+        if (resources.source(execution).isPresent()) {
+            SourceSide.cancelMigration(resources.sourceMonitor(execution), Duration.ofSeconds(30));
         }
     }
 }

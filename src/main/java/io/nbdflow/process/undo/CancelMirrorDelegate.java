@@ -1,12 +1,8 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.QemuGoneException;
-
 import io.nbdflow.migration.SourceSide;
-import io.nbdflow.qmp.QmpClosedException;
+import io.nbdflow.process.MigrationResources;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -17,22 +13,18 @@ import java.time.Duration;
  * variable, so each run sweeps whatever of ours is left; the later runs find nothing to do.
  */
 @Component("cancelMirrorDelegate")
-public class CancelMirrorDelegate implements JavaDelegate {
-    private final MigrationResources r;
+public class CancelMirrorDelegate extends QemuUndo {
+    private final MigrationResources resources;
 
     public CancelMirrorDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) throws Exception {
-        try {
-            if (r.source(x).isEmpty()) {
-                return; // the source died: its jobs died with it
-            }
-            SourceSide.cancelMirrors(r.sourceMonitor(x), null, Duration.ofSeconds(30));
-        } catch (QemuGoneException | QmpClosedException gone) {
-            // the source died meanwhile: nothing of ours runs there any more
+    protected void undo(DelegateExecution execution) throws Exception {
+        if (resources.source(execution).isEmpty()) {
+            return; // the source died: its jobs died with it
         }
+        SourceSide.cancelMirrors(resources.sourceMonitor(execution), null, Duration.ofSeconds(30));
     }
 }

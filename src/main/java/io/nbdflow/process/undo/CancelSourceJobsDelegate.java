@@ -1,8 +1,7 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.process.DiskPlanVariable;
 import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.PlannedDisk;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.QemuGoneException;
 import io.nbdflow.process.Vars;
 
@@ -13,7 +12,6 @@ import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpTimeoutException;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -21,44 +19,40 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * First step of the rollback (the seed's "cancel running jobs on failed migration"): whatever the
+ * First step of the rollback ("cancel running jobs on failed migration"): whatever the
  * failure interrupted, no mirror of ours and no migration may outlive it, and the guest must run.
  * Compensation covers completed steps only; a failure in the middle of "Mirror disks" leaves
  * mirrors of completed instances that no handler would see, hence this sweep before the undo.
  */
 @Component("cancelSourceJobsDelegate")
-public class CancelSourceJobsDelegate implements JavaDelegate {
-    private final MigrationResources r;
+public class CancelSourceJobsDelegate extends QemuUndo {
+    private final MigrationResources resources;
 
     private static final Duration MONITOR_PROBE = Duration.ofSeconds(3);
 
     public CancelSourceJobsDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) throws Exception {
+    protected void undo(DelegateExecution execution) throws Exception {
+        if (Vars.string(execution, Vars.SOURCE_HOST) == null || resources.source(execution).isEmpty()) {
+            return; // refused before the source was known, or the source died: nothing runs there
+        }
+        QmpClient qmp = resources.sourceMonitor(execution);
         try {
-            if (Vars.string(x, Vars.SOURCE_HOST) == null || r.source(x).isEmpty()) {
-                return; // refused before the source was known, or the source died: nothing runs there
-            }
-            QmpClient qmp = r.sourceMonitor(x);
-            try {
-                qmp.execute("query-status", null, MONITOR_PROBE);
-            } catch (QmpTimeoutException hanging) {
-                // QEMU's main loop waits on a dead connection: free it before asking anything else
-                SourceSide.unblock(qmp, DiskPlanVariable.toCopy(x).stream().map(PlannedDisk::target).toList());
-            }
-            // each part on its own: one that fails must not keep the undo of the destination from running
-            List<String> problems = new ArrayList<>();
-            attempt(problems, "cancel migration", () -> SourceSide.cancelMigration(qmp, Duration.ofSeconds(30)));
-            attempt(problems, "cancel mirrors", () -> SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30)));
-            attempt(problems, "resume source", () -> SourceSide.resumeIfPaused(qmp));
-            if (!problems.isEmpty()) {
-                x.setVariable("rollbackProblems", String.join("; ", problems)); // for a person, in Cockpit
-            }
-        } catch (QemuGoneException | QmpClosedException gone) {
-            // the source died meanwhile: nothing of ours runs there any more
+            qmp.execute("query-status", null, MONITOR_PROBE);
+        } catch (QmpTimeoutException hanging) {
+            // QEMU's main loop waits on a dead connection: free it before asking anything else
+            SourceSide.unblock(qmp, MigrationVariables.of(execution).targetsToCopy());
+        }
+        // each part on its own: one that fails must not keep the undo of the destination from running
+        List<String> problems = new ArrayList<>();
+        attempt(problems, "cancel migration", () -> SourceSide.cancelMigration(qmp, Duration.ofSeconds(30)));
+        attempt(problems, "cancel mirrors", () -> SourceSide.cancelMirrors(qmp, null, Duration.ofSeconds(30)));
+        attempt(problems, "resume source", () -> SourceSide.resumeIfPaused(qmp));
+        if (!problems.isEmpty()) {
+            execution.setVariable("rollbackProblems", String.join("; ", problems)); // for a person, in Cockpit
         }
     }
 

@@ -10,19 +10,20 @@ import org.springframework.stereotype.Component;
 /** Last step of the rollback: everything is undone; the domain is free for the next migration. */
 @Component("recordRollbackDelegate")
 public class RecordRollbackDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public RecordRollbackDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        r.releaseBookkeeping(x.getProcessInstanceId(), Vars.string(x, Vars.DOMAIN));
-        if (Vars.string(x, Vars.FAILURE_REASON) == null) {
-            x.setVariable(Vars.FAILURE_REASON, "migration failed");
+    public void execute(DelegateExecution execution) {
+        resources.releaseBookkeeping(execution.getProcessInstanceId(), Vars.string(execution, Vars.DOMAIN));
+        if (Vars.string(execution, Vars.FAILURE_REASON) == null) {
+            execution.setVariable(Vars.FAILURE_REASON, "migration failed");
         }
-        x.setVariable(Vars.OUTCOME, Vars.OUTCOME_ROLLED_BACK);
-        x.setVariable(Vars.TOTAL_TIME_MS, System.currentTimeMillis() - Vars.longValue(x, Vars.STARTED_AT, 0));
+        execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_ROLLED_BACK);
+        execution.setVariable(Vars.TOTAL_TIME_MS,
+                System.currentTimeMillis() - Vars.longValue(execution, Vars.STARTED_AT, 0));
     }
 }

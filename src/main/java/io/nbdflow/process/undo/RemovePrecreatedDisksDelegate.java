@@ -1,8 +1,8 @@
 package io.nbdflow.process.undo;
 
 import io.nbdflow.process.CreatedFilesJournal;
-import io.nbdflow.process.DiskPlanVariable;
 import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationVariables;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
@@ -11,15 +11,16 @@ import org.springframework.stereotype.Component;
 /** Undoes "Pre-create disks": removes exactly the files that step recorded as created, nothing else. */
 @Component("removePrecreatedDisksDelegate")
 public class RemovePrecreatedDisksDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public RemovePrecreatedDisksDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        DiskPlanVariable.createdFiles(x).forEach(r.storage()::deleteIfExists);
-        new CreatedFilesJournal(r.hosts().connection(r.destinationHost(x)), x.getProcessInstanceId()).delete();
+    public void execute(DelegateExecution execution) {
+        MigrationVariables.of(execution).createdFiles().forEach(resources.storage()::deleteIfExists);
+        new CreatedFilesJournal(resources.hosts().connection(resources.destinationHost(execution)),
+                execution.getProcessInstanceId()).delete();
     }
 }

@@ -14,20 +14,20 @@ import org.springframework.stereotype.Component;
  */
 @Component("stopDestinationDelegate")
 public class StopDestinationDelegate implements JavaDelegate {
-    private final MigrationResources r;
+    private final MigrationResources resources;
 
     public StopDestinationDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) {
-        long pid = Vars.longValue(x, Vars.DESTINATION_PID, -1);
+    public void execute(DelegateExecution execution) {
+        long pid = Vars.longValue(execution, Vars.DESTINATION_PID, -1);
         if (pid <= 0) {
             return;
         }
         // stop() is idempotent: a dead QEMU's folder is still removed
-        r.processes().stop(QemuInstance.of(Vars.string(x, Vars.DOMAIN), r.destinationHost(x), pid),
-                r.tuning().qemuStopTimeout());
+        resources.processes().stop(QemuInstance.of(Vars.string(execution, Vars.DOMAIN),
+                resources.destinationHost(execution), pid), resources.tuning().qemuStopTimeout());
     }
 }

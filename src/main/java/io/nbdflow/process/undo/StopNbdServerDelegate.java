@@ -1,33 +1,28 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.QemuGoneException;
-
 import io.nbdflow.migration.DestinationSide;
-import io.nbdflow.qmp.QmpClosedException;
-import io.nbdflow.qmp.QmpException;
+import io.nbdflow.process.MigrationResources;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
-import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
 /** Undoes "Start NBD server": stops the server (and with it the exports) and releases the ports. */
 @Component("stopNbdServerDelegate")
-public class StopNbdServerDelegate implements JavaDelegate {
-    private final MigrationResources r;
+public class StopNbdServerDelegate extends QemuUndo {
+    private final MigrationResources resources;
 
     public StopNbdServerDelegate(MigrationResources resources) {
-        this.r = resources;
+        this.resources = resources;
     }
 
     @Override
-    public void execute(DelegateExecution x) throws QmpException {
-        if (r.destination(x).isPresent()) {
-            try {
-                DestinationSide.stopNbdServer(r.destinationMonitor(x));
-            } catch (QemuGoneException | QmpClosedException ignored) {
-                // died meanwhile: its server is gone with it
-            }
+    protected void undo(DelegateExecution execution) throws Exception {
+        if (resources.destination(execution).isPresent()) {
+            DestinationSide.stopNbdServer(resources.destinationMonitor(execution));
         }
-        r.ports().release(x.getProcessInstanceId());
+    }
+
+    @Override
+    protected void afterwards(DelegateExecution execution) {
+        resources.ports().release(execution.getProcessInstanceId());
     }
 }

@@ -1,8 +1,8 @@
 package io.nbdflow.process.wait;
 
-import io.nbdflow.process.DiskList;
 import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.MigrationResources;
+import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
 import io.nbdflow.host.Host;
@@ -195,7 +195,7 @@ public class QemuWatcher implements DisposableBean {
 
     /** Every disk to copy must still have its mirror job, healthy. */
     private Optional<String> mirrorProblem(Watch w, List<BlockJob> jobs) {
-        for (String target : new DiskList().of((String) w.vars.get(Vars.DISKS_TO_COPY))) {
+        for (String target : w.targetsToCopy) {
             String id = MirrorJobs.jobId(target);
             Optional<BlockJob> job = jobs.stream().filter(j -> j.id().equals(id)).findFirst();
             String error = w.jobErrors.get(id);
@@ -235,6 +235,7 @@ public class QemuWatcher implements DisposableBean {
         final String executionId;
         final String activityId;
         final Map<String, Object> vars;
+        final List<String> targetsToCopy;
         final Map<String, String> jobErrors = new ConcurrentHashMap<>();
         volatile ScheduledFuture<?> periodic;
         volatile boolean done;
@@ -250,6 +251,7 @@ public class QemuWatcher implements DisposableBean {
             this.executionId = executionId;
             this.activityId = activityId;
             this.vars = vars;
+            this.targetsToCopy = MigrationVariables.of(vars).targetsToCopy();
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }

@@ -1,0 +1,101 @@
+package io.nbdflow.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MigrationRequestTest {
+    private static final long MIB = 1L << 20;
+
+    private static Map<String, Object> input(Object... pairs) {
+        Map<String, Object> input = new HashMap<>();
+        input.put("domain", "web1");
+        input.put("destinationHost", "host-b");
+        for (int i = 0; i < pairs.length; i += 2) {
+            input.put((String) pairs[i], pairs[i + 1]);
+        }
+        return input;
+    }
+
+    private static void assertRefused(Map<String, Object> input, String field, String message) {
+        assertThatThrownBy(() -> MigrationRequest.parse(input))
+                .isInstanceOfSatisfying(MigrationRefusedException.class, e -> assertThat(e.field()).isEqualTo(field))
+                .hasMessage(message);
+    }
+
+    @Test
+    void onlyDomainAndDestinationAreRequired() {
+        MigrationRequest request = MigrationRequest.parse(input());
+
+        assertThat(request).isEqualTo(new MigrationRequest("web1", "host-b", CopyStorage.ALL,
+                DiskSelection.EVERY_WRITABLE_DISK, 0, false, false));
+        assertThat(request.disks().everyWritableDisk()).isTrue();
+        assertThat(request.bandwidthMiBps()).isZero();
+    }
+
+    @Test
+    void everyFieldIsRead() {
+        MigrationRequest request = MigrationRequest.parse(input("domain", " web1 ", "copyStorage", " INC ",
+                "migrateDisks", "vda, vdb", "tunnelled", true, "bandwidthMiBps", 16, "approveSwitchover", true));
+
+        assertThat(request.domain()).isEqualTo("web1");
+        assertThat(request.copyStorage()).isEqualTo(CopyStorage.INC);
+        assertThat(request.disks()).isEqualTo(new DiskSelection("vda, vdb"));
+        assertThat(request.tunnelled()).isTrue();
+        assertThat(request.approveSwitchover()).isTrue();
+        // converted once, here: MiB/s in, bytes per second for QEMU
+        assertThat(request.bandwidthBytesPerSecond()).isEqualTo(16 * MIB);
+        assertThat(request.bandwidthMiBps()).isEqualTo(16L);
+    }
+
+    @Test
+    void aLookupWorksLikeAMap() {
+        Map<String, Object> input = input("bandwidthMiBps", 3L);
+        assertThat(MigrationRequest.parse(input::get)).isEqualTo(MigrationRequest.parse(input));
+    }
+
+    @Test
+    void domainAndDestinationMustBeText() {
+        Map<String, Object> noDomain = input();
+        noDomain.remove("domain");
+        assertRefused(noDomain, "domain", "domain: required (a string), got nothing");
+        assertRefused(input("domain", "  "), "domain", "domain: required (a string), got '  '");
+        assertRefused(input("destinationHost", 7), "destinationHost", "destinationHost: required (a string), got '7'");
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheirField() {
+        assertRefused(input("copyStorage", "bogus"), "copyStorage",
+                "copyStorage: expected 'all' or 'inc', got 'bogus'");
+        assertRefused(input("bandwidthMiBps", "fast"), "bandwidthMiBps",
+                "bandwidthMiBps: expected a number of MiB/s, got 'fast'");
+        assertRefused(input("tunnelled", "yes"), "tunnelled", "tunnelled: expected true or false, got 'yes'");
+        assertRefused(input("approveSwitchover", 1), "approveSwitchover",
+                "approveSwitchover: expected true or false, got '1'");
+    }
+
+    @Test
+    void bandwidthMustFitQemusInt64InBytes() {
+        assertRefused(input("bandwidthMiBps", -1L), "bandwidthMiBps",
+                "bandwidthMiBps: expected 0 (no limit) or a number of MiB/s up to 1048576, got -1");
+        assertRefused(input("bandwidthMiBps", Long.MAX_VALUE / 1024), "bandwidthMiBps",
+                "bandwidthMiBps: expected 0 (no limit) or a number of MiB/s up to 1048576, got "
+                        + Long.MAX_VALUE / 1024);
+        assertThat(MigrationRequest.parse(input("bandwidthMiBps", 1L << 20)).bandwidthBytesPerSecond())
+                .isEqualTo(1L << 40);
+    }
+
+    @Test
+    void theFirstFaultInTheFieldOrderIsReported() {
+        // domain, destinationHost, copyStorage, the bandwidth's type, tunnelled, approveSwitchover, its range
+        assertRefused(input("destinationHost", null, "copyStorage", "x"), "destinationHost",
+                "destinationHost: required (a string), got nothing");
+        assertRefused(input("copyStorage", "x", "tunnelled", "x"), "copyStorage",
+                "copyStorage: expected 'all' or 'inc', got 'x'");
+        assertRefused(input("bandwidthMiBps", -1L, "tunnelled", "x"), "tunnelled",
+                "tunnelled: expected true or false, got 'x'");
+    }
+}
