@@ -146,7 +146,7 @@ public class MigrationController {
                 return Optional.empty();
             }
             Optional<QemuInstance> q = r.processes().find(r.hosts().get(host.toString()), (String) vars.get(Vars.DOMAIN));
-            return q.isEmpty() ? Optional.empty() : Optional.of(r.monitors().get(q.get().qmpSocket()));
+            return q.isEmpty() ? Optional.empty() : Optional.of(r.monitors().get(q.get()));
         } catch (QmpException | RuntimeException e) {
             return Optional.empty();
         }

@@ -96,7 +96,7 @@ public class InspectSourceDelegate extends MigrationStep {
         }
         x.setVariable(Vars.SOURCE_HOST, source.name());
 
-        QmpClient qmp = r.monitors().get(qemu.qmpSocket());
+        QmpClient qmp = r.monitors().get(qemu);
         String status = SourceSide.status(qmp);
         if (!status.equals("running") && !status.equals("paused")) {
             throw refused("domain: '" + name + "' is " + status + ", not running");
@@ -112,7 +112,7 @@ public class InspectSourceDelegate extends MigrationStep {
                 : "the destination QEMU lacks " + NbdCapability.missingToServeNbd(destinationCommands);
         List<SourceDisk> sourceDisks = new ArrayList<>();
         for (DiskDefinition d : domain.disks()) {
-            long size = r.storage().info(Path.of(d.file())).virtualSize();
+            long size = r.storage().info(source, Path.of(d.file())).virtualSize();
             sourceDisks.add(new SourceDisk(d.target(), d.file(), d.format(), d.readonly(), size));
         }
         DiskPlan plan;
@@ -134,7 +134,7 @@ public class InspectSourceDelegate extends MigrationStep {
             String destinationFile = copy
                     ? DiskPlan.destinationFile(destination.storageDir(), name, d.target(), d.format()).toString()
                     : d.file();
-            ImageInfo info = copy && copyStorage == CopyStorage.INC ? r.storage().info(Path.of(d.file())) : null;
+            ImageInfo info = copy && copyStorage == CopyStorage.INC ? r.storage().info(source, Path.of(d.file())) : null;
             String backing = info == null ? null : info.backingPath();
             if (backing != null && !r.hosts().connection(destination).isRegularFile(Path.of(backing))) {
                 // only the top layer travels: the rest of the chain must already be on the destination

@@ -1,5 +1,6 @@
 package io.nbdflow.process.step;
 
+import io.nbdflow.host.Host;
 import io.nbdflow.process.CreatedFilesJournal;
 import io.nbdflow.process.DiskPlanVariable;
 import io.nbdflow.process.MigrationResources;
@@ -47,7 +48,7 @@ public class PrecreateDisksDelegate extends MigrationStep {
         List<PlannedDisk> disks = DiskPlanVariable.toCopy(x);
         CreatedFilesJournal journal = new CreatedFilesJournal(r.hosts().connection(r.destinationHost(x)), x.getProcessInstanceId());
         // a redo after a crash: what this step created before is ours (its record died with the commit)
-        journal.files().forEach(r.storage()::deleteIfExists);
+        journal.files().forEach(f -> r.storage().deleteIfExists(r.destinationHost(x), f));
         // NBD: the sizes the source announced in its cookie; legacy: the plan's (no <nbd> element)
         Map<String, Long> sizes = cookie.nbd() != null
                 ? cookie.nbd().disks().stream()
@@ -59,24 +60,24 @@ public class PrecreateDisksDelegate extends MigrationStep {
                 throw refused("cookieBegin: the source's cookie does not list disk " + d.target());
             }
             if (r.hosts().connection(r.destinationHost(x)).exists(file)) {
-                throw refused(existing(file, d, sizes.get(d.target())));
+                throw refused(existing(r.destinationHost(x), file, d, sizes.get(d.target())));
             }
         }
         List<Path> created = new ArrayList<>();
         try {
             for (PlannedDisk d : disks) {
                 Path file = Path.of(d.destinationFile());
-                r.storage().createExclusive(file, d.format(), sizes.get(d.target()), d.backingFile(), d.backingFormat());
+                r.storage().createExclusive(r.destinationHost(x), file, d.format(), sizes.get(d.target()), d.backingFile(), d.backingFormat());
                 created.add(file);
                 journal.add(file);
             }
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // undo our own partial work: the compensation only covers completed steps
-            created.forEach(r.storage()::deleteIfExists);
+            created.forEach(f -> r.storage().deleteIfExists(r.destinationHost(x), f));
             journal.delete();
             throw refused("destination file " + e.getFile() + " appeared meanwhile; nbdflow never overwrites a file");
         } catch (RuntimeException e) {
-            created.forEach(r.storage()::deleteIfExists);
+            created.forEach(f -> r.storage().deleteIfExists(r.destinationHost(x), f));
             journal.delete();
             throw e;
         }
@@ -86,9 +87,9 @@ public class PrecreateDisksDelegate extends MigrationStep {
                 context -> journal.delete());
     }
 
-    private String existing(Path file, PlannedDisk d, long sourceSize) {
+    private String existing(Host destination, Path file, PlannedDisk d, long sourceSize) {
         try {
-            long size = r.storage().info(file).virtualSize();
+            long size = r.storage().info(destination, file).virtualSize();
             if (size < sourceSize) {
                 return "destination file " + file + " exists and is smaller than " + d.target() + " (" + size
                         + " < " + sourceSize + " bytes); nbdflow never overwrites a file";

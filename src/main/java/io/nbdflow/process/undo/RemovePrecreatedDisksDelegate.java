@@ -19,7 +19,7 @@ public class RemovePrecreatedDisksDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution x) {
-        DiskPlanVariable.createdFiles(x).forEach(r.storage()::deleteIfExists);
+        DiskPlanVariable.createdFiles(x).forEach(f -> r.storage().deleteIfExists(r.destinationHost(x), f));
         new CreatedFilesJournal(r.hosts().connection(r.destinationHost(x)), x.getProcessInstanceId()).delete();
     }
 }
