@@ -117,7 +117,7 @@ public class MigrationService {
                 return Optional.empty();
             }
             Optional<QemuInstance> q = resources.processes().find(resources.hosts().get(host), text(vars, Vars.DOMAIN));
-            return q.isEmpty() ? Optional.empty() : Optional.of(resources.monitors().get(q.get().qmpSocket()));
+            return q.isEmpty() ? Optional.empty() : Optional.of(resources.monitors().get(q.get()));
         } catch (QmpException | RuntimeException e) {
             return Optional.empty();
         }

@@ -1,8 +1,5 @@
 package io.nbdflow.config;
 
-import io.nbdflow.host.Host;
-import io.nbdflow.host.Hosts;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,7 +33,7 @@ public record NbdflowProperties(
     /** Host names appear in the API and in process variables: keep them plain. */
     static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-    /** One entry of {@code nbdflow.hosts}, as written; {@link Hosts} turns it into a {@link Host}. */
+    /** One entry of {@code nbdflow.hosts}, as written; the host layer turns it into a host of its own. */
     public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper) {
     }
 

@@ -8,8 +8,9 @@ import io.nbdflow.domain.DefineRequest;
 import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.domain.DomainService;
 import io.nbdflow.domain.DomainState;
-import io.nbdflow.host.ExternalCommand;
+import io.nbdflow.host.CommandResult;
 import io.nbdflow.host.Host;
+import io.nbdflow.host.HostConnection;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.config.NbdflowProperties;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -20,7 +21,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,14 +138,15 @@ public class DemoRunner {
 
     private Path image(Host host, String name, long size, int pattern, long written) {
         Path file = host.storageDir().resolve(name);
-        check(ExternalCommand.run(List.of(properties.qemuImgBinary(), "create", "-q", "-f", "qcow2", file.toString(),
+        HostConnection on = hosts.connection(host);
+        check(on.run(List.of(properties.qemuImgBinary(), "create", "-q", "-f", "qcow2", file.toString(),
                 Long.toString(size)), Duration.ofSeconds(30)));
-        check(ExternalCommand.run(List.of(properties.qemuIoBinary(), "-f", "qcow2", "-c",
+        check(on.run(List.of(properties.qemuIoBinary(), "-f", "qcow2", "-c",
                 String.format("write -P 0x%x 0 %d", pattern, written), file.toString()), Duration.ofSeconds(60)));
         return file;
     }
 
-    private static void check(ExternalCommand.Result r) {
+    private static void check(CommandResult r) {
         if (!r.ok()) {
             throw new IllegalStateException(r.stderr().strip());
         }
@@ -160,9 +161,11 @@ public class DemoRunner {
         } catch (RuntimeException notDefinedYet) {
             // first run
         }
-        for (Path f : List.of(a.storageDir().resolve("demo-src-vda.qcow2"), a.storageDir().resolve("demo-src-vdb.qcow2"),
-                b.storageDir().resolve("demo-vda.qcow2"), b.storageDir().resolve("demo-vdb.qcow2"))) {
-            Files.deleteIfExists(f);
+        for (String f : List.of("demo-src-vda.qcow2", "demo-src-vdb.qcow2")) {
+            hosts.connection(a).deleteIfExists(a.storageDir().resolve(f));
+        }
+        for (String f : List.of("demo-vda.qcow2", "demo-vdb.qcow2")) {
+            hosts.connection(b).deleteIfExists(b.storageDir().resolve(f));
         }
     }
 }

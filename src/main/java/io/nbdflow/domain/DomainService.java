@@ -4,7 +4,6 @@ import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.host.DiskNames;
 import io.nbdflow.host.VmNames;
 
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,13 +22,13 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.host.ImageInfo;
 import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.Monitors;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.host.StorageException;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
 
 import org.springframework.stereotype.Service;
@@ -45,19 +44,19 @@ public class DomainService {
     private final Storage storage;
     private final QemuLauncher launcher;
     private final QemuProcesses processes;
-    private final QmpConnectionPool pool;
+    private final Monitors monitors;
     private final Duration stopGrace;
     /** One lock per domain name: define, start and stop of one domain never interleave. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public DomainService(DomainRepository repository, Hosts hosts, Storage storage, QemuLauncher launcher,
-                         QemuProcesses processes, QmpConnectionPool pool, NbdflowProperties properties) {
+                         QemuProcesses processes, Monitors monitors, NbdflowProperties properties) {
         this.repository = repository;
         this.hosts = hosts;
         this.storage = storage;
         this.launcher = launcher;
         this.processes = processes;
-        this.pool = pool;
+        this.monitors = monitors;
         this.stopGrace = properties.migration().qemuStopTimeout();
     }
 
@@ -70,7 +69,7 @@ public class DomainService {
         Host host = validateHost(request.host());
         int memory = validateRange(request.memoryMiB(), "memoryMiB", 16, 65536);
         int vcpus = validateRange(request.vcpus(), "vcpus", 1, 64);
-        List<DiskDefinition> disks = validateDisks(request.disks());
+        List<DiskDefinition> disks = validateDisks(host, request.disks());
         synchronized (lock(name)) {
             Optional<DomainDefinition> existing = repository.find(name);
             if (existing.isPresent()) {
@@ -135,10 +134,10 @@ public class DomainService {
             return DomainState.SHUTOFF;
         }
         try {
-            JsonNode status = pool.get(qemu.get().qmpSocket()).execute("query-status", null, STATUS_TIMEOUT);
+            JsonNode status = monitors.get(qemu.get()).execute("query-status", null, STATUS_TIMEOUT);
             return "running".equals(status.path("status").asText()) ? DomainState.RUNNING : DomainState.PAUSED;
         } catch (QmpException e) {
-            if (!processes.isAlive(qemu.get().pid())) {
+            if (!processes.isAlive(host.get(), qemu.get().pid())) {
                 return DomainState.SHUTOFF; // it exited while we asked
             }
             throw new DomainUnavailableException("the monitor of domain '" + d.name() + "' does not answer: "
@@ -155,17 +154,20 @@ public class DomainService {
     }
 
     private DomainView view(DomainDefinition d, DomainState state) {
-        List<DomainView.DiskView> disks = d.disks().stream().map(this::diskView).toList();
+        Optional<Host> host = hosts.find(d.host());
+        List<DomainView.DiskView> disks = d.disks().stream().map(disk -> diskView(host, disk)).toList();
         return new DomainView(d.name(), d.host(), state, d.uuid(), d.memoryMiB(), d.vcpus(), disks);
     }
 
-    private DomainView.DiskView diskView(DiskDefinition disk) {
+    private DomainView.DiskView diskView(Optional<Host> host, DiskDefinition disk) {
         Long capacity = null;
         Long allocation = null;
         try {
-            ImageInfo info = storage.info(Path.of(disk.file()));
-            capacity = info.virtualSize();
-            allocation = info.actualSize();
+            if (host.isPresent()) {
+                ImageInfo info = storage.info(host.get(), Path.of(disk.file()));
+                capacity = info.virtualSize();
+                allocation = info.actualSize();
+            }
         } catch (StorageException e) {
             // the file went away or is unreadable: show the disk without figures
         }
@@ -201,7 +203,8 @@ public class DomainService {
         return value;
     }
 
-    private List<DiskDefinition> validateDisks(List<DiskDefinition> disks) {
+    /** The disks as given, their files checked on the domain's host. */
+    private List<DiskDefinition> validateDisks(Host host, List<DiskDefinition> disks) {
         if (disks == null || disks.isEmpty()) {
             throw new DomainValidationException("disks", "at least one disk is required");
         }
@@ -227,19 +230,19 @@ public class DomainService {
                 throw new DomainValidationException(field + ".format",
                         "'" + disk.format() + "' is not a supported format (qcow2, raw)");
             }
-            Path file = validateFile(disk.file(), field + ".file");
+            Path file = validateFile(host, disk.file(), field + ".file");
             Integer sameFile = files.putIfAbsent(file, i);
             if (sameFile != null) {
                 throw new DomainValidationException(field + ".file",
                         "'" + disk.file() + "' is already disks[" + sameFile + "]");
             }
-            validateFormat(file, disk.format(), field + ".format");
+            validateFormat(host, file, disk.format(), field + ".format");
             result.add(new DiskDefinition(disk.target(), file.toString(), disk.format(), disk.readonly()));
         }
         return result;
     }
 
-    private static Path validateFile(String file, String field) {
+    private Path validateFile(Host host, String file, String field) {
         if (file == null || file.isBlank()) {
             throw new DomainValidationException(field, "is required");
         }
@@ -253,20 +256,20 @@ public class DomainService {
             throw new DomainValidationException(field, "'" + file + "' is not an absolute path");
         }
         path = path.normalize();
-        if (!Files.exists(path)) {
+        if (!hosts.connection(host).exists(path)) {
             throw new DomainValidationException(field, "'" + file + "' does not exist");
         }
-        if (!Files.isRegularFile(path)) {
+        if (!hosts.connection(host).isRegularFile(path)) {
             throw new DomainValidationException(field, "'" + file + "' is not a regular file");
         }
         return path;
     }
 
     /** A raw declaration for a qcow2 image would hand the guest the image's metadata: refuse it. */
-    private void validateFormat(Path file, String declared, String field) {
+    private void validateFormat(Host host, Path file, String declared, String field) {
         ImageInfo info;
         try {
-            info = storage.info(file);
+            info = storage.info(host, file);
         } catch (StorageException e) {
             throw new DomainValidationException(field, "cannot read the image: " + e.getMessage());
         }

@@ -1,24 +1,76 @@
 package io.nbdflow.host;
 
+import java.io.IOException;
+import java.nio.channels.ByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * Everything nbdflow does on a host, for one host: its programs, its processes, its files and
  * its QEMU monitors. Paths are paths on that host. Commands are argument lists, never a line for
  * a shell. Layers above this one reach a host only through it, so a host that is another machine
- * needs another implementation of this interface and nothing else.
+ * needs another implementation of this interface and nothing else. A failure to reach or use the
+ * host is a {@link StorageException} unless a method says otherwise.
  */
 public interface HostConnection {
 
     /** The host this connection reaches. */
     Host host();
 
+    // --- programs
+
     /** Runs a program to its end; a program still running after {@code timeout} is killed (StorageException). */
     CommandResult run(List<String> command, Duration timeout);
+
+    /** {@link #run(List, Duration)} with that text (UTF-8) as the program's standard input. */
+    CommandResult run(List<String> command, String input, Duration timeout);
+
+    /**
+     * Runs a program that daemonizes itself (QEMU with {@code -daemonize}) and waits until the
+     * program it started returns. Its standard input is empty; its output and errors are appended
+     * to {@code log} on the host (a file, not a pipe: the daemon keeps the descriptors while it
+     * starts). Returns that program's exit status, or empty if it did not return within
+     * {@code timeout} (it is then killed; the daemon it may have forked is not).
+     */
+    OptionalInt runDaemonizing(List<String> command, Path log, Duration timeout);
+
+    /** Where the host would find that program ({@link ExecutableLookup}'s rules); empty if nowhere. */
+    Optional<Path> findExecutable(String command);
+
+    // --- processes
+
+    /**
+     * Whether the pid is a live QEMU: the process exists, is neither a zombie nor dead, and its
+     * command line names qemu. A daemonized QEMU that exited stays a zombie until it is reaped,
+     * and signalling a zombie succeeds: existence alone does not tell.
+     */
+    boolean isLiveQemu(long pid);
+
+    /** SIGTERM to that process, if it exists. */
+    void terminate(long pid);
+
+    /** SIGKILL to that process, if it exists. */
+    void kill(long pid);
+
+    /** The pid a pid file holds; empty if the file is missing or not (yet) a number. */
+    default OptionalLong readPid(Path pidFile) {
+        Optional<String> text = readString(pidFile).map(String::trim);
+        if (text.isEmpty() || text.get().isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(text.get()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    // --- files and folders
 
     /** Whether something exists at that path (a symbolic link counts as itself, not its target). */
     boolean exists(Path path);
@@ -35,9 +87,31 @@ public interface HostConnection {
     /** Deletes the file; false if there was none. */
     boolean deleteIfExists(Path file);
 
+    /**
+     * Deletes the folder with everything in it; nothing if it does not exist. Refused
+     * (IllegalArgumentException, nothing deleted) unless the folder lies below the host's
+     * state-dir or storage-dir (never one of those two itself), so that no mistake in a path can
+     * reach anything else of the host.
+     */
+    void deleteTree(Path dir);
+
     /** The file's text, or empty if there is no such file. */
     Optional<String> readString(Path file);
 
+    /** Replaces the file's content with that text, creating it if needed. */
+    void writeString(Path file, String text);
+
     /** Appends text to the file, creating it if needed, and forces it to stable storage. */
     void append(Path file, String text);
+
+    /** Bytes that may still be written in that folder's file system. */
+    long usableSpace(Path dir);
+
+    // --- monitors
+
+    /**
+     * Opens a byte stream to the QEMU monitor listening on that UNIX socket of the host; IOException
+     * while nobody listens there (yet). Closing the channel ends a read blocked on it.
+     */
+    ByteChannel openMonitor(Path socket) throws IOException;
 }

@@ -4,18 +4,19 @@ import io.nbdflow.config.IpLiteral;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.config.PortRange;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-/** The configured hosts; their state and storage folders exist once this bean is created. */
+/**
+ * The configured hosts and the one connection to each; their state and storage folders exist
+ * once this bean is created.
+ */
 @Component
 public class Hosts {
 
@@ -23,14 +24,20 @@ public class Hosts {
     private final Map<String, HostConnection> connections;
     private final PortRange ports;
 
+    @Autowired
     public Hosts(NbdflowProperties properties) {
-        this.all = properties.hosts().stream()
+        this(properties.hosts().stream()
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
                         Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper()))
-                .toList();
+                .toList(), properties.portRange());
+        all.forEach(this::createFolders);
+    }
+
+    /** Those hosts as they are: their folders are neither checked nor created. */
+    public Hosts(List<Host> hosts, PortRange ports) {
+        this.all = List.copyOf(hosts);
         this.connections = all.stream().collect(Collectors.toUnmodifiableMap(Host::name, LocalHostConnection::new));
-        this.ports = properties.portRange();
-        all.forEach(Hosts::createFolders);
+        this.ports = ports;
     }
 
     public List<Host> all() {
@@ -56,12 +63,12 @@ public class Hosts {
         return ports;
     }
 
-    private static void createFolders(Host host) {
+    private void createFolders(Host host) {
         try {
-            Files.createDirectories(host.stateDir());
-            Files.createDirectories(host.storageDir());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the folders of host '" + host.name() + "': " + e, e);
+            connection(host).createDirectories(host.stateDir());
+            connection(host).createDirectories(host.storageDir());
+        } catch (StorageException e) {
+            throw new StorageException("cannot create the folders of host '" + host.name() + "': " + e.getMessage(), e);
         }
     }
 }

@@ -1,9 +1,14 @@
 package io.nbdflow.host;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -12,15 +17,20 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** A host that is this machine: its programs run here, its files are this machine's files. */
-public final class LocalHostConnection implements HostConnection {
+final class LocalHostConnection implements HostConnection {
 
     private final Host host;
 
-    public LocalHostConnection(Host host) {
+    LocalHostConnection(Host host) {
         this.host = host;
     }
 
@@ -31,12 +41,90 @@ public final class LocalHostConnection implements HostConnection {
 
     @Override
     public CommandResult run(List<String> command, Duration timeout) {
+        return run(command, null, timeout);
+    }
+
+    @Override
+    public CommandResult run(List<String> command, String input, Duration timeout) {
         try {
-            ExternalCommand.Result r = ExternalCommand.run(command, timeout);
+            ExternalCommand.Result r = ExternalCommand.run(command, input, timeout);
             return new CommandResult(r.exitCode(), r.stdout(), r.stderr());
         } catch (UncheckedIOException e) {
             throw new StorageException(e.getMessage(), e);
         }
+    }
+
+    @Override
+    public OptionalInt runDaemonizing(List<String> command, Path log, Duration timeout) {
+        try {
+            Process p = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return OptionalInt.empty();
+            }
+            return OptionalInt.of(p.exitValue());
+        } catch (IOException e) {
+            throw new StorageException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while running " + command.get(0), e);
+        }
+    }
+
+    @Override
+    public Optional<Path> findExecutable(String command) {
+        return ExecutableLookup.find(command);
+    }
+
+    @Override
+    public boolean isLiveQemu(long pid) {
+        return isLiveLocalQemu(pid);
+    }
+
+    /** {@link #isLiveQemu} of this machine, for callers that have no connection (test harnesses). */
+    static boolean isLiveLocalQemu(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+            if (state == 'Z' || state == 'X') {
+                return false;
+            }
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            return new String(cmdline, StandardCharsets.UTF_8).contains("qemu");
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            // the process vanished while we read it
+            return false;
+        }
+    }
+
+    /** {@link #readPid} of this machine, for callers that have no connection (test harnesses). */
+    static OptionalLong readLocalPid(Path pidFile) {
+        try {
+            String text = Files.readString(pidFile).trim();
+            return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(text));
+        } catch (NoSuchFileException | NumberFormatException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + pidFile, e);
+        }
+    }
+
+    @Override
+    public void terminate(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    }
+
+    @Override
+    public void kill(long pid) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
 
     @Override
@@ -79,6 +167,49 @@ public final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public void deleteTree(Path dir) {
+        Path target = dir.toAbsolutePath().normalize();
+        requireBelowHostFolders(target, target);
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            // a symbolic link among the parents would lead elsewhere: check where the folder really is
+            requireBelowHostFolders(target, target.getParent().toRealPath().resolve(target.getFileName()));
+            // the walk does not follow links: a link inside is removed, never what it points to
+            try (Stream<Path> files = Files.walk(target)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // removed meanwhile
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + dir + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    private void requireBelowHostFolders(Path asGiven, Path where) {
+        if (!below(where, host.stateDir()) && !below(where, host.storageDir())) {
+            throw new IllegalArgumentException("refusing to delete " + asGiven + " on " + host.name()
+                    + ": not below its state-dir " + host.stateDir() + " or storage-dir " + host.storageDir());
+        }
+    }
+
+    private static boolean below(Path path, Path folder) {
+        Path root = folder.toAbsolutePath().normalize();
+        if (path.startsWith(root) && !path.equals(root)) {
+            return true;
+        }
+        try {
+            Path real = root.toRealPath();
+            return path.startsWith(real) && !path.equals(real);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
     public Optional<String> readString(Path file) {
         try {
             return Optional.of(Files.readString(file));
@@ -86,6 +217,16 @@ public final class LocalHostConnection implements HostConnection {
             return Optional.empty();
         } catch (IOException e) {
             throw new StorageException("cannot read " + file + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void writeString(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StorageException("cannot write " + file + " on " + host.name() + ": " + e, e);
         }
     }
 
@@ -98,5 +239,32 @@ public final class LocalHostConnection implements HostConnection {
         } catch (IOException e) {
             throw new StorageException("cannot write " + file + " on " + host.name() + ": " + e, e);
         }
+    }
+
+    @Override
+    public long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new StorageException("cannot measure the free space of " + dir + " on " + host.name() + ": "
+                    + e, e);
+        }
+    }
+
+    @Override
+    public ByteChannel openMonitor(Path socket) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "local host " + host.name();
     }
 }

@@ -1,82 +1,86 @@
 package io.nbdflow.host;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdflow.config.NbdflowProperties;
-import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
 import org.springframework.stereotype.Component;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Asks the running source QEMU, and a throw-away {@code -machine none} QEMU of the destination's
- * binary (the destination QEMU does not exist yet when the transport is chosen). The binary's
- * answer does not change while the application runs, so it is asked once.
+ * binary, run on the destination host (the destination QEMU does not exist yet when the transport
+ * is chosen). A host's binary does not change while the application runs, so each host is asked
+ * once.
  */
 @Component
 public class QemuCapabilityProbe implements CapabilityProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final String qemuBinary;
-    private volatile Set<String> binaryCommands;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+    /** Negotiate, ask, quit: QEMU answers on its standard output and exits. */
+    private static final String PROBE_INPUT = "{\"execute\":\"qmp_capabilities\"}\n"
+            + "{\"execute\":\"query-commands\",\"id\":\"probe\"}\n{\"execute\":\"quit\"}\n";
 
-    public QemuCapabilityProbe(NbdflowProperties properties) {
+    private final String qemuBinary;
+    private final Hosts hosts;
+    private final Map<String, Set<String>> binaryCommands = new ConcurrentHashMap<>();
+
+    public QemuCapabilityProbe(NbdflowProperties properties, Hosts hosts) {
         this.qemuBinary = properties.qemuBinary();
+        this.hosts = hosts;
     }
 
     @Override
     public Set<String> sourceCommands(QmpClient sourceMonitor) throws QmpException {
-        return SourceSide.commands(sourceMonitor);
+        Set<String> names = new TreeSet<>();
+        for (JsonNode c : sourceMonitor.execute("query-commands")) {
+            names.add(c.path("name").asText());
+        }
+        return names;
     }
 
     @Override
     public Set<String> destinationCommands(Host destination) {
-        Set<String> known = binaryCommands;
+        Set<String> known = binaryCommands.get(destination.name());
         if (known == null) {
-            known = probeBinary();
-            binaryCommands = known;
+            known = probeBinary(hosts.connection(destination));
+            binaryCommands.put(destination.name(), known);
         }
         return known;
     }
 
-    private Set<String> probeBinary() {
-        ProcessBuilder pb = new ProcessBuilder(qemuBinary, "-machine", "none", "-nodefaults", "-display", "none",
-                "-no-user-config", "-qmp", "stdio").redirectError(ProcessBuilder.Redirect.DISCARD);
+    private Set<String> probeBinary(HostConnection host) {
+        CommandResult r;
         try {
-            Process p = pb.start();
-            try (OutputStream in = p.getOutputStream();
-                 BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                in.write(("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-commands\",\"id\":\"probe\"}\n"
-                        + "{\"execute\":\"quit\"}\n").getBytes(StandardCharsets.UTF_8));
-                in.flush();
-                String line;
-                while ((line = out.readLine()) != null) {
-                    JsonNode msg = JSON.readTree(line);
-                    if ("probe".equals(msg.path("id").asText())) {
-                        Set<String> names = new TreeSet<>();
-                        msg.path("return").forEach(c -> names.add(c.path("name").asText()));
-                        return names;
-                    }
-                }
-            } finally {
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
-            throw new IllegalStateException(qemuBinary + " answered no query-commands");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + qemuBinary + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while probing " + qemuBinary, e);
+            r = host.run(List.of(qemuBinary, "-machine", "none", "-nodefaults", "-display", "none",
+                    "-no-user-config", "-qmp", "stdio"), PROBE_INPUT, PROBE_TIMEOUT);
+        } catch (StorageException e) {
+            throw new IllegalStateException("cannot run " + qemuBinary + " on " + host.host().name() + ": "
+                    + e.getMessage(), e);
         }
+        for (String line : r.stdout().lines().toList()) {
+            JsonNode msg;
+            try {
+                msg = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(qemuBinary + " on " + host.host().name()
+                        + " did not speak QMP: " + line, e);
+            }
+            if ("probe".equals(msg.path("id").asText())) {
+                Set<String> names = new TreeSet<>();
+                msg.path("return").forEach(c -> names.add(c.path("name").asText()));
+                return names;
+            }
+        }
+        throw new IllegalStateException(qemuBinary + " on " + host.host().name() + " answered no query-commands"
+                + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
     }
 }

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /**
  * A QEMU process serving a domain on a host. dir holds qmp.sock (this application's monitor,
- * shared through the QmpConnectionPool), qmp-tools.sock (a second monitor left free for
+ * shared through {@link Monitors}), qmp-tools.sock (a second monitor left free for
  * operators and tools), qemu.pid and qemu.log.
  */
 public record QemuInstance(String domain, Host host, long pid, Path dir, Path qmpSocket, Path toolsSocket) {

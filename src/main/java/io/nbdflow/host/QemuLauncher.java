@@ -2,52 +2,49 @@ package io.nbdflow.host;
 
 import io.nbdflow.config.NbdflowProperties;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Starts a domain's QEMU, daemonized, so that it outlives this application: the process is
- * found again later from its folder (see {@link QemuProcesses}).
+ * Starts a domain's QEMU, daemonized, through its host's connection, so that it outlives this
+ * application: the process is found again later from its folder (see {@link QemuProcesses}).
  */
 @Component
 public class QemuLauncher {
 
     /** sockaddr_un.sun_path holds 108 bytes including the terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
-    private static final long START_TIMEOUT_SECONDS = 60;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String qemuBinary;
-    private final QmpConnectionPool pool;
+    private final Hosts hosts;
+    private final Monitors monitors;
     private final QemuProcesses processes;
 
     @Autowired
-    public QemuLauncher(NbdflowProperties properties, QmpConnectionPool pool, QemuProcesses processes) {
-        this(properties.qemuBinary(), pool, processes);
+    public QemuLauncher(NbdflowProperties properties, Hosts hosts, Monitors monitors, QemuProcesses processes) {
+        this(properties.qemuBinary(), hosts, monitors, processes);
     }
 
-    public QemuLauncher(String qemuBinary, QmpConnectionPool pool, QemuProcesses processes) {
+    public QemuLauncher(String qemuBinary, Hosts hosts, Monitors monitors, QemuProcesses processes) {
         this.qemuBinary = qemuBinary;
-        this.pool = pool;
+        this.hosts = hosts;
+        this.monitors = monitors;
         this.processes = processes;
     }
 
@@ -58,46 +55,38 @@ public class QemuLauncher {
     public QemuInstance launch(LaunchRequest r) {
         String domain = r.vm().name();
         QemuInstance planned = QemuInstance.of(domain, r.host(), 0);
-        OptionalLong running = processes.livePid(planned.pidFile());
+        HostConnection host = hosts.connection(r.host());
+        OptionalLong running = processes.livePid(r.host(), planned.pidFile());
         if (running.isPresent()) {
             throw new QemuAlreadyRunningException(domain, r.host().name(), running.getAsLong());
         }
         List<String> cmd = commandLine(r);
-        prepareFolder(planned, cmd);
+        prepareFolder(host, planned, cmd);
 
-        int exit;
+        // with -daemonize the launched process exits once QEMU is initialized (0) or failed (non-zero)
+        OptionalInt exit;
         try {
-            Process p = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    // a file, not a pipe: the daemonized child keeps these descriptors while it starts
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(planned.logFile().toFile()))
-                    .start();
-            // with -daemonize the launched process exits once QEMU is initialized (0) or failed (non-zero)
-            if (!p.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw fail(planned, "QEMU did not finish starting within " + START_TIMEOUT_SECONDS + " s", null);
-            }
-            exit = p.exitValue();
-        } catch (IOException e) {
-            throw fail(planned, "cannot run " + qemuBinary + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw fail(planned, "interrupted while starting QEMU", e);
+            exit = host.runDaemonizing(cmd, planned.logFile(), START_TIMEOUT);
+        } catch (StorageException e) {
+            throw fail(host, planned, e.getMessage(), e);
         }
-        if (exit != 0) {
-            throw fail(planned, "QEMU exited with status " + exit, null);
+        if (exit.isEmpty()) {
+            throw fail(host, planned, "QEMU did not finish starting within " + START_TIMEOUT.toSeconds() + " s",
+                    null);
         }
-        OptionalLong pid = QemuProcesses.readPid(planned.pidFile());
+        if (exit.getAsInt() != 0) {
+            throw fail(host, planned, "QEMU exited with status " + exit.getAsInt(), null);
+        }
+        OptionalLong pid = host.readPid(planned.pidFile());
         if (pid.isEmpty()) {
-            throw fail(planned, "QEMU wrote no pid file", null);
+            throw fail(host, planned, "QEMU wrote no pid file", null);
         }
         QemuInstance instance = QemuInstance.of(domain, r.host(), pid.getAsLong());
         try {
-            pool.get(instance.qmpSocket());
+            monitors.get(instance);
         } catch (QmpException e) {
             processes.kill(instance);
-            throw fail(planned, "QEMU does not answer on " + instance.qmpSocket() + ": " + e.getMessage(), e);
+            throw fail(host, planned, "QEMU does not answer on " + instance.qmpSocket() + ": " + e.getMessage(), e);
         }
         return instance;
     }
@@ -175,38 +164,33 @@ public class QemuLauncher {
     }
 
     /** Creates the folder and removes what a crashed QEMU left, so only fresh files are seen. */
-    private static void prepareFolder(QemuInstance planned, List<String> cmd) {
-        try {
-            Files.createDirectories(planned.dir());
-            Files.deleteIfExists(planned.qmpSocket());
-            Files.deleteIfExists(planned.toolsSocket());
-            Files.deleteIfExists(planned.pidFile());
-            Files.writeString(planned.logFile(), "--- " + Instant.now() + " " + String.join(" ", cmd) + "\n",
-                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare " + planned.dir(), e);
-        }
+    private static void prepareFolder(HostConnection host, QemuInstance planned, List<String> cmd) {
+        host.createDirectories(planned.dir());
+        host.deleteIfExists(planned.qmpSocket());
+        host.deleteIfExists(planned.toolsSocket());
+        host.deleteIfExists(planned.pidFile());
+        host.writeString(planned.logFile(), "--- " + Instant.now() + " " + String.join(" ", cmd) + "\n");
     }
 
     /** The launch failed: keep QEMU's last words for the exception, then remove all it left. */
-    private QemuLaunchException fail(QemuInstance planned, String what, Throwable cause) {
-        OptionalLong pid = QemuProcesses.readPid(planned.pidFile());
+    private QemuLaunchException fail(HostConnection host, QemuInstance planned, String what, Throwable cause) {
+        OptionalLong pid = host.readPid(planned.pidFile());
         if (pid.isPresent()) {
             processes.kill(QemuInstance.of(planned.domain(), planned.host(), pid.getAsLong()));
         }
-        String tail = logTail(planned.logFile());
-        QemuProcesses.deleteTree(planned.dir());
+        String tail = logTail(host, planned.logFile());
+        host.deleteTree(planned.dir());
         return new QemuLaunchException("cannot start QEMU for domain '" + planned.domain() + "' on host '"
                 + planned.host().name() + "': " + what + (tail.isEmpty() ? "" : "; QEMU said: " + tail), cause);
     }
 
-    private static String logTail(Path log) {
+    private static String logTail(HostConnection host, Path log) {
         try {
-            List<String> lines = Files.readAllLines(log).stream()
+            List<String> lines = host.readString(log).stream().flatMap(String::lines)
                     .filter(l -> !l.startsWith("--- ")).toList();
             String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())).strip();
             return tail.length() > 4000 ? tail.substring(tail.length() - 4000) : tail;
-        } catch (IOException e) {
+        } catch (StorageException e) {
             return "";
         }
     }

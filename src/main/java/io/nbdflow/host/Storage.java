@@ -3,9 +3,7 @@ package io.nbdflow.host;
 import io.nbdflow.config.NbdflowProperties;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +15,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
-/** Disk images through qemu-img: inspect, create without ever overwriting, delete. */
+/**
+ * Disk images of a host through qemu-img, run by the host's connection: inspect, create without
+ * ever overwriting, delete. Paths are paths on that host.
+ */
 @Component
 public class Storage {
 
@@ -25,14 +26,16 @@ public class Storage {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String qemuImg;
+    private final Hosts hosts;
 
     @Autowired
-    public Storage(NbdflowProperties properties) {
-        this(properties.qemuImgBinary());
+    public Storage(NbdflowProperties properties, Hosts hosts) {
+        this(properties.qemuImgBinary(), hosts);
     }
 
-    public Storage(String qemuImgBinary) {
+    public Storage(String qemuImgBinary, Hosts hosts) {
         this.qemuImg = qemuImgBinary;
+        this.hosts = hosts;
     }
 
     private static String text(JsonNode n, String field) {
@@ -41,8 +44,9 @@ public class Storage {
     }
 
     /** qemu-img info; -U (no lock) so that it also works on an image a running QEMU holds. */
-    public ImageInfo info(Path file) {
-        ExternalCommand.Result r = run(List.of(qemuImg, "info", "--output=json", "-U", file.toString()));
+    public ImageInfo info(Host host, Path file) {
+        CommandResult r = hosts.connection(host).run(List.of(qemuImg, "info", "--output=json", "-U", file.toString()),
+                TIMEOUT);
         if (!r.ok()) {
             throw new StorageException("qemu-img info " + file + " failed: " + r.stderr().strip());
         }
@@ -61,15 +65,10 @@ public class Storage {
      * first (FileAlreadyExistsException if it exists, the file left as it was), then formatted by
      * qemu-img. If qemu-img fails, the file created here is deleted again.
      */
-    public void createExclusive(Path file, String format, long virtualSize, String backingFile,
+    public void createExclusive(Host host, Path file, String format, long virtualSize, String backingFile,
                                 String backingFormat) throws FileAlreadyExistsException {
-        try {
-            Files.createFile(file);
-        } catch (FileAlreadyExistsException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new StorageException("cannot create " + file + ": " + e, e);
-        }
+        HostConnection connection = hosts.connection(host);
+        connection.createNewFile(file);
         List<String> cmd = new ArrayList<>(List.of(qemuImg, "create", "-q", "-f", format));
         if (backingFile != null) {
             cmd.addAll(List.of("-b", backingFile));
@@ -78,33 +77,21 @@ public class Storage {
             cmd.addAll(List.of("-F", backingFormat));
         }
         cmd.addAll(List.of(file.toString(), Long.toString(virtualSize)));
-        ExternalCommand.Result r;
+        CommandResult r;
         try {
-            r = run(cmd);
+            r = connection.run(cmd, TIMEOUT);
         } catch (RuntimeException e) {
-            deleteIfExists(file);
+            connection.deleteIfExists(file);
             throw e;
         }
         if (!r.ok()) {
-            deleteIfExists(file);
+            connection.deleteIfExists(file);
             throw new StorageException("qemu-img create " + file + " failed: " + r.stderr().strip());
         }
     }
 
-    /** Deletes the file; false if there was none. */
-    public boolean deleteIfExists(Path file) {
-        try {
-            return Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw new StorageException("cannot delete " + file + ": " + e, e);
-        }
-    }
-
-    private static ExternalCommand.Result run(List<String> cmd) {
-        try {
-            return ExternalCommand.run(cmd, TIMEOUT);
-        } catch (UncheckedIOException e) {
-            throw new StorageException(e.getMessage(), e);
-        }
+    /** Deletes the file on that host; false if there was none. */
+    public boolean deleteIfExists(Host host, Path file) {
+        return hosts.connection(host).deleteIfExists(file);
     }
 }

@@ -1,6 +1,9 @@
 package io.nbdflow.host;
 
-/** qemu-img failed or an image file could not be handled; the message carries qemu-img's stderr. */
+/**
+ * qemu-img failed, or a file or program of a host could not be handled; the message carries
+ * qemu-img's stderr or what the host reported.
+ */
 public class StorageException extends RuntimeException {
 
     public StorageException(String message) {

@@ -3,13 +3,13 @@ package io.nbdflow.process;
 import io.nbdflow.domain.DomainRepository;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
+import io.nbdflow.host.Monitors;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.delegate.VariableScope;
 import org.springframework.stereotype.Component;
@@ -25,13 +25,13 @@ import java.util.Optional;
 public class MigrationResources {
     private final Hosts hosts;
     private final QemuProcesses processes;
-    private final QmpConnectionPool monitors;
+    private final Monitors monitors;
     private final Storage storage;
     private final DomainRepository domains;
     private final PortAllocator ports;
     private final NbdflowProperties.Migration tuning;
 
-    public MigrationResources(Hosts hosts, QemuProcesses processes, QmpConnectionPool monitors, Storage storage,
+    public MigrationResources(Hosts hosts, QemuProcesses processes, Monitors monitors, Storage storage,
                               DomainRepository domains, PortAllocator ports, NbdflowProperties properties) {
         this.hosts = hosts;
         this.processes = processes;
@@ -50,7 +50,7 @@ public class MigrationResources {
         return processes;
     }
 
-    public QmpConnectionPool monitors() {
+    public Monitors monitors() {
         return monitors;
     }
 
@@ -92,14 +92,14 @@ public class MigrationResources {
         QemuInstance q = source(scope).orElseThrow(() -> new QemuGoneException(
                 "source QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on " + Vars.string(scope, Vars.SOURCE_HOST)
                         + " is not running"));
-        return monitors.get(q.qmpSocket());
+        return monitors.get(q);
     }
 
     public QmpClient destinationMonitor(VariableScope scope) throws QmpException {
         QemuInstance q = destination(scope).orElseThrow(() -> new QemuGoneException(
                 "destination QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on "
                         + Vars.string(scope, Vars.DESTINATION_HOST) + " is not running"));
-        return monitors.get(q.qmpSocket());
+        return monitors.get(q);
     }
 
     /** Ports and the domain's "migrating" mark are bookkeeping of this migration: dropped when it ends. */

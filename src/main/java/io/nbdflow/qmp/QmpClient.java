@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection to a QEMU monitor (QMP) on a UNIX socket.
+ * One connection to a QEMU monitor (QMP), named by its socket path and reached through a
+ * {@link QmpTransport} (by default the UNIX socket itself).
  *
  * <p>Several threads may issue commands at once: each command carries a unique "id" and its
  * reply is matched by it. A daemon reader thread reads the socket line by line; events are
@@ -57,7 +56,7 @@ public final class QmpClient implements AutoCloseable {
     private static final int MAX_LINE_BYTES = 64 * 1024 * 1024;
 
     private final Path socket;
-    private final SocketChannel channel;
+    private final ByteChannel channel;
     private final String name;
     private final Object writeLock = new Object();
     private final AtomicLong nextId = new AtomicLong();
@@ -71,7 +70,7 @@ public final class QmpClient implements AutoCloseable {
     private volatile JsonNode greeting;
     private volatile boolean outOfBand;
 
-    private QmpClient(Path socket, SocketChannel channel) {
+    private QmpClient(Path socket, ByteChannel channel) {
         this.socket = socket;
         this.channel = channel;
         this.name = String.valueOf(socket.getFileName());
@@ -91,8 +90,17 @@ public final class QmpClient implements AutoCloseable {
      * within {@code connectTimeout}.
      */
     public static QmpClient connect(Path socket, Duration connectTimeout) throws QmpException {
+        return connect(socket, QmpTransport.unixSocket(socket), connectTimeout);
+    }
+
+    /**
+     * {@link #connect(Path, Duration)} through that transport; {@code socket} is the monitor's
+     * path where the transport reaches it, used to name this connection.
+     */
+    public static QmpClient connect(Path socket, QmpTransport transport, Duration connectTimeout)
+            throws QmpException {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
-        SocketChannel channel = openChannel(socket, deadline, connectTimeout);
+        ByteChannel channel = openChannel(socket, transport, deadline, connectTimeout);
         QmpClient client = new QmpClient(socket, channel);
         try {
             client.awaitGreeting(deadline, connectTimeout);
@@ -111,20 +119,15 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    private static SocketChannel openChannel(Path socket, long deadline, Duration connectTimeout)
-            throws QmpException {
-        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+    private static ByteChannel openChannel(Path socket, QmpTransport transport, long deadline,
+                                           Duration connectTimeout) throws QmpException {
         IOException last;
         while (true) {
-            SocketChannel channel = null;
             try {
-                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                channel.connect(address);
-                return channel;
+                return transport.open();
             } catch (IOException e) {
                 // missing socket file or nobody listening yet: QEMU may still be starting
                 last = e;
-                closeQuietly(channel);
             }
             if (System.nanoTime() + CONNECT_RETRY_PAUSE.toNanos() > deadline) {
                 throw new QmpException("cannot connect to QMP socket " + socket + " within "
@@ -424,7 +427,7 @@ public final class QmpClient implements AutoCloseable {
         return line.length() <= 200 ? line : line.substring(0, 200) + "...";
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    private static void closeQuietly(ByteChannel channel) {
         if (channel == null) {
             return;
         }

@@ -8,24 +8,31 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One shared connection per monitor socket. QEMU serves a single client per monitor socket,
- * so every component that talks to a domain must share the same {@link QmpClient}.
+ * One shared connection per monitor socket of each host. QEMU serves a single client per monitor
+ * socket, so every component that talks to a domain must share the same {@link QmpClient}. The
+ * same path on two hosts is two monitors, so connections are kept per host name and socket.
  */
 public final class QmpConnectionPool implements AutoCloseable {
 
+    private record Key(String host, Path socket) {
+    }
+
     private final Duration connectTimeout;
-    private final Map<Path, QmpClient> clients = new ConcurrentHashMap<>();
-    /** One lock per socket: connecting to one QEMU must not hold up callers of another. */
-    private final Map<Path, Object> locks = new ConcurrentHashMap<>();
+    private final Map<Key, QmpClient> clients = new ConcurrentHashMap<>();
+    /** One lock per monitor: connecting to one QEMU must not hold up callers of another. */
+    private final Map<Key, Object> locks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public QmpConnectionPool(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
     }
 
-    /** The open client for that socket, connecting (again) if there is none or the old one closed. */
-    public QmpClient get(Path socket) throws QmpException {
-        Path key = key(socket);
+    /**
+     * The open client for that host's socket, connecting (again) through {@code transport} if
+     * there is none or the old one closed.
+     */
+    public QmpClient get(String host, Path socket, QmpTransport transport) throws QmpException {
+        Key key = key(host, socket);
         synchronized (locks.computeIfAbsent(key, k -> new Object())) {
             if (closed) {
                 throw new QmpClosedException("QMP connection pool is closed");
@@ -34,7 +41,7 @@ public final class QmpConnectionPool implements AutoCloseable {
             if (client != null && client.isOpen()) {
                 return client;
             }
-            client = QmpClient.connect(socket, connectTimeout);
+            client = QmpClient.connect(socket, transport, connectTimeout);
             clients.put(key, client);
             if (closed) {
                 // the pool closed while we were connecting: do not leak the connection
@@ -46,9 +53,9 @@ public final class QmpConnectionPool implements AutoCloseable {
         }
     }
 
-    /** Closes the connection to that socket, if any, and forgets it. */
-    public void evict(Path socket) {
-        QmpClient client = clients.remove(key(socket));
+    /** Closes the connection to that host's socket, if any, and forgets it. */
+    public void evict(String host, Path socket) {
+        QmpClient client = clients.remove(key(host, socket));
         if (client != null) {
             client.close();
         }
@@ -63,7 +70,7 @@ public final class QmpConnectionPool implements AutoCloseable {
         all.forEach(QmpClient::close);
     }
 
-    private static Path key(Path socket) {
-        return socket.toAbsolutePath().normalize();
+    private static Key key(String host, Path socket) {
+        return new Key(host, socket.toAbsolutePath().normalize());
     }
 }

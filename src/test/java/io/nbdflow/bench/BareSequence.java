@@ -13,6 +13,7 @@ import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;
@@ -24,7 +25,6 @@ import io.nbdflow.migration.MirrorOptions;
 import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.qmp.QmpException;
 
 /**
@@ -42,10 +42,10 @@ final class BareSequence {
 
     private final QemuLauncher launcher;
     private final QemuProcesses processes;
-    private final QmpConnectionPool monitors;
+    private final Monitors monitors;
     private final Storage storage;
 
-    BareSequence(QemuLauncher launcher, QemuProcesses processes, QmpConnectionPool monitors, Storage storage) {
+    BareSequence(QemuLauncher launcher, QemuProcesses processes, Monitors monitors, Storage storage) {
         this.launcher = launcher;
         this.processes = processes;
         this.monitors = monitors;
@@ -65,16 +65,16 @@ final class BareSequence {
         // Prepare: disks of the same size and format, QEMU waiting for the incoming migration, NBD exports
         List<DiskDefinition> destinationDisks = new ArrayList<>();
         for (DiskDefinition d : domain.disks()) {
-            long size = storage.info(Path.of(d.file())).virtualSize();
+            long size = storage.info(source.host(), Path.of(d.file())).virtualSize();
             Path file = DiskPlan.destinationFile(destination.storageDir(), domain.name(), d.target(), d.format());
-            storage.createExclusive(file, d.format(), size, null, null);
+            storage.createExclusive(destination, file, d.format(), size, null, null);
             destinationDisks.add(new DiskDefinition(d.target(), file.toString(), d.format(), false));
         }
         phases.put("disks created", ms(t0));
         QemuInstance target = launcher.launch(new LaunchRequest(domain.movedTo(destination.name(), destinationDisks).vm(),
                 destination, DiskAttachment.BLOCKDEV, true));
         phases.put("destination started", ms(t0));
-        QmpClient dst = monitors.get(target.qmpSocket());
+        QmpClient dst = monitors.get(target);
         DestinationSide.startNbdServer(dst, address, nbdPort);
         for (DiskDefinition d : destinationDisks) {
             DestinationSide.exportDisk(dst, d.target());
@@ -83,7 +83,7 @@ final class BareSequence {
         phases.put("nbd exported", ms(t0));
 
         // Perform: mirrors, steady state by event, RAM migration held before switchover
-        QmpClient src = monitors.get(source.qmpSocket());
+        QmpClient src = monitors.get(source);
         Semaphore wake = new Semaphore(0);
         try (QmpClient.Subscription events = src.subscribe(e -> {
             if (e.name().startsWith("BLOCK_JOB") || e.name().equals("MIGRATION")) {

@@ -21,13 +21,13 @@ import io.nbdflow.domain.DomainService;
 import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.ExternalCommand;
 import io.nbdflow.host.LaunchRequest;
+import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.store.PortAllocator;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
@@ -73,7 +73,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     @Autowired QemuLauncher launcher;
     @Autowired QemuProcesses processes;
-    @Autowired QmpConnectionPool monitors;
+    @Autowired Monitors monitors;
     @Autowired Storage storage;
     @Autowired DomainService domains;
     @Autowired PortAllocator ports;

@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 
@@ -41,7 +41,7 @@ class DomainApiTest extends SpringQemuTest {
     Path images;
 
     @Autowired
-    QmpConnectionPool pool;
+    Monitors monitors;
 
     private static String uniqueName(String prefix) {
         return prefix + "-" + COUNTER.incrementAndGet();
@@ -115,7 +115,7 @@ class DomainApiTest extends SpringQemuTest {
         assertThat(pid).isPresent();
         assertThat(QemuProcesses.isLiveQemu(pid.getAsLong())).isTrue();
         assertThat(get(name).get("state").asText()).isEqualTo("running");
-        JsonNode blocks = pool.get(dir.resolve(QemuInstance.QMP_SOCKET)).execute("query-block");
+        JsonNode blocks = monitors.get(QemuInstance.of(name, hostA(), pid.getAsLong())).execute("query-block");
         assertThat(blocks.findValuesAsText("device")).containsExactly("drive-vda", "drive-vdb");
 
         JsonNode list = JSON.readTree(api().getForEntity("/api/domains", String.class).getBody());
@@ -127,9 +127,9 @@ class DomainApiTest extends SpringQemuTest {
         assertThat(json(again).get("error").asText()).isEqualTo("conflict");
 
         // paused by someone else through the tools monitor: the API shows it
-        pool.get(dir.resolve(QemuInstance.QMP_SOCKET)).execute("stop");
+        monitors.get(QemuInstance.of(name, hostA(), pid.getAsLong())).execute("stop");
         assertThat(get(name).get("state").asText()).isEqualTo("paused");
-        pool.get(dir.resolve(QemuInstance.QMP_SOCKET)).execute("cont");
+        monitors.get(QemuInstance.of(name, hostA(), pid.getAsLong())).execute("cont");
 
         ResponseEntity<String> stopped = post("/api/domains/" + name + "/stop");
         assertThat(stopped.getStatusCode()).isEqualTo(HttpStatus.OK);

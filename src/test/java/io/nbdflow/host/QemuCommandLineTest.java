@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.nbdflow.domain.DomainDefinition;
-import io.nbdflow.qmp.QmpConnectionPool;
+import io.nbdflow.config.PortRange;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +25,10 @@ class QemuCommandLineTest {
 
     private final Host host = new Host("host-a", InetAddress.getLoopbackAddress(), Path.of("/srv/a/state"),
             Path.of("/srv/a/images"));
-    private final QmpConnectionPool pool = new QmpConnectionPool(Duration.ofSeconds(1));
-    private final QemuLauncher launcher = new QemuLauncher("qemu-system-x86_64", pool, new QemuProcesses(pool));
+    private final Hosts hosts = new Hosts(List.of(host), new PortRange(49152, 49152));
+    private final Monitors monitors = new Monitors(hosts, Duration.ofSeconds(1));
+    private final QemuLauncher launcher = new QemuLauncher("qemu-system-x86_64", hosts, monitors,
+            new QemuProcesses(hosts, monitors));
 
     private DomainDefinition domain() {
         return new DomainDefinition("vm1", "host-a", 128, 2, UUID, List.of(

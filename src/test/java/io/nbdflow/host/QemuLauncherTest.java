@@ -13,9 +13,9 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.nbdflow.config.PortRange;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.qmp.QmpClient;
-import io.nbdflow.qmp.QmpConnectionPool;
 import io.nbdflow.testsupport.QemuReaper;
 import io.nbdflow.testsupport.TestImages;
 
@@ -30,17 +30,18 @@ class QemuLauncherTest {
     @TempDir
     Path dir;
 
-    private QmpConnectionPool pool;
+    private Monitors monitors;
     private QemuProcesses processes;
     private QemuLauncher launcher;
     private Host host;
 
     @BeforeEach
     void setUp() throws Exception {
-        pool = new QmpConnectionPool(Duration.ofSeconds(10));
-        processes = new QemuProcesses(pool);
-        launcher = new QemuLauncher("qemu-system-x86_64", pool, processes);
         host = new Host("host-a", InetAddress.getByName("127.0.0.1"), dir.resolve("state"), dir.resolve("images"));
+        Hosts hosts = new Hosts(List.of(host), new PortRange(49152, 49152));
+        monitors = new Monitors(hosts, Duration.ofSeconds(10));
+        processes = new QemuProcesses(hosts, monitors);
+        launcher = new QemuLauncher("qemu-system-x86_64", hosts, monitors, processes);
         Files.createDirectories(host.stateDir());
         Files.createDirectories(host.storageDir().resolve("with,comma"));
     }
@@ -50,7 +51,7 @@ class QemuLauncherTest {
         try {
             QemuReaper.killAllBelow(dir);
         } finally {
-            pool.close();
+            monitors.close();
         }
     }
 
@@ -67,11 +68,11 @@ class QemuLauncherTest {
         DomainDefinition d = twoDisks("two");
         QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
 
-        assertThat(processes.isAlive(q.pid())).isTrue();
+        assertThat(processes.isAlive(host, q.pid())).isTrue();
         assertThat(q.dir()).isEqualTo(host.stateDir().resolve("two"));
         assertThat(processes.find(host, "two")).contains(q);
 
-        QmpClient monitor = pool.get(q.qmpSocket());
+        QmpClient monitor = monitors.get(q);
         assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("running");
         JsonNode blocks = monitor.execute("query-block");
         assertThat(blocks.findValuesAsText("device")).containsExactly("drive-vda", "drive-vdb");
@@ -80,7 +81,7 @@ class QemuLauncherTest {
         assertThat(monitor.execute("query-name").get("name").asText()).isEqualTo("two");
         assertThat(monitor.execute("query-uuid").get("UUID").asText()).isEqualTo(d.uuid());
 
-        // the second monitor is free for tools while the pool holds the first one
+        // the second monitor is free for tools while Monitors holds the first one
         try (QmpClient tools = QmpClient.connect(q.toolsSocket(), Duration.ofSeconds(5))) {
             assertThat(tools.execute("query-status").get("status").asText()).isEqualTo("running");
         }
@@ -88,7 +89,7 @@ class QemuLauncherTest {
 
         processes.stop(q, Duration.ofSeconds(10));
 
-        assertThat(processes.isAlive(q.pid())).isFalse();
+        assertThat(processes.isAlive(host, q.pid())).isFalse();
         assertGoneFromProc(q.pid());
         assertThat(q.qmpSocket()).doesNotExist();
         assertThat(q.dir()).doesNotExist();
@@ -102,7 +103,7 @@ class QemuLauncherTest {
         DomainDefinition d = twoDisks("dst");
         QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.BLOCKDEV, true));
 
-        QmpClient monitor = pool.get(q.qmpSocket());
+        QmpClient monitor = monitors.get(q);
         assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("inmigrate");
         JsonNode nodes = monitor.execute("query-named-block-nodes");
         assertThat(nodes.findValuesAsText("node-name"))
@@ -145,13 +146,13 @@ class QemuLauncherTest {
 
         processes.kill(q);
 
-        assertThat(processes.isAlive(q.pid())).isFalse();
+        assertThat(processes.isAlive(host, q.pid())).isFalse();
         assertThat(q.pidFile()).exists(); // as a crash leaves it
         assertThat(processes.find(host, "crash")).isEmpty();
 
         QemuInstance again = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
         assertThat(again.pid()).isNotEqualTo(q.pid());
-        assertThat(pool.get(again.qmpSocket()).execute("query-status").get("status").asText()).isEqualTo("running");
+        assertThat(monitors.get(again).execute("query-status").get("status").asText()).isEqualTo("running");
         processes.stop(again, Duration.ofSeconds(10));
         processes.stop(q, Duration.ofSeconds(10)); // the dead one: nothing left to do
     }

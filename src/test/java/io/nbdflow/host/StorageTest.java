@@ -4,14 +4,18 @@ import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Random;
 
+import io.nbdflow.config.PortRange;
 import io.nbdflow.testsupport.TestImages;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,14 +25,21 @@ class StorageTest {
     @TempDir
     Path dir;
 
-    private final Storage storage = new Storage("qemu-img");
+    private Host host;
+    private Storage storage;
+
+    @BeforeEach
+    void setUp() {
+        host = new Host("host-a", InetAddress.getLoopbackAddress(), dir, dir);
+        storage = new Storage("qemu-img", new Hosts(List.of(host), new PortRange(49152, 49152)));
+    }
 
     @Test
     void createsAQcow2OfTheRequestedSize() throws Exception {
         Path file = dir.resolve("vda.qcow2");
-        storage.createExclusive(file, "qcow2", 48 * MiB, null, null);
+        storage.createExclusive(host, file, "qcow2", 48 * MiB, null, null);
 
-        ImageInfo info = storage.info(file);
+        ImageInfo info = storage.info(host, file);
         assertThat(info.format()).isEqualTo("qcow2");
         assertThat(info.virtualSize()).isEqualTo(48 * MiB);
         assertThat(info.actualSize()).isPositive().isLessThan(2 * MiB); // metadata only
@@ -38,11 +49,11 @@ class StorageTest {
     @Test
     void allocationGrowsWithWrittenData() throws Exception {
         Path file = dir.resolve("vdb.qcow2");
-        storage.createExclusive(file, "qcow2", 32 * MiB, null, null);
-        long before = storage.info(file).actualSize();
+        storage.createExclusive(host, file, "qcow2", 32 * MiB, null, null);
+        long before = storage.info(host, file).actualSize();
         TestImages.write(file, "qcow2", 0x42, 0, 4 * MiB);
 
-        ImageInfo after = storage.info(file);
+        ImageInfo after = storage.info(host, file);
         assertThat(after.actualSize()).isGreaterThanOrEqualTo(before + 4 * MiB);
         assertThat(after.virtualSize()).isEqualTo(32 * MiB);
         assertThat(TestImages.verify(file, "qcow2", 0x42, 0, 4 * MiB)).isTrue();
@@ -51,8 +62,8 @@ class StorageTest {
     @Test
     void createsRaw() throws Exception {
         Path file = dir.resolve("disk.raw");
-        storage.createExclusive(file, "raw", 8 * MiB, null, null);
-        ImageInfo info = storage.info(file);
+        storage.createExclusive(host, file, "raw", 8 * MiB, null, null);
+        ImageInfo info = storage.info(host, file);
         assertThat(info.format()).isEqualTo("raw");
         assertThat(info.virtualSize()).isEqualTo(8 * MiB);
         assertThat(Files.size(file)).isEqualTo(8 * MiB);
@@ -67,7 +78,7 @@ class StorageTest {
         FileTime modified = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(file, modified);
 
-        assertThatThrownBy(() -> storage.createExclusive(file, "qcow2", 16 * MiB, null, null))
+        assertThatThrownBy(() -> storage.createExclusive(host, file, "qcow2", 16 * MiB, null, null))
                 .isInstanceOf(FileAlreadyExistsException.class);
 
         assertThat(Files.readAllBytes(file)).isEqualTo(content);
@@ -80,9 +91,9 @@ class StorageTest {
         TestImages.write(base, "qcow2", 0x11, 0, MiB);
         Path top = dir.resolve("top.qcow2");
 
-        storage.createExclusive(top, "qcow2", 16 * MiB, base.toString(), "qcow2");
+        storage.createExclusive(host, top, "qcow2", 16 * MiB, base.toString(), "qcow2");
 
-        ImageInfo info = storage.info(top);
+        ImageInfo info = storage.info(host, top);
         assertThat(info.backingFile()).isEqualTo(base.toString());
         assertThat(info.virtualSize()).isEqualTo(16 * MiB);
         assertThat(TestImages.verify(top, "qcow2", 0x11, 0, MiB)).isTrue(); // read through the backing
@@ -91,13 +102,13 @@ class StorageTest {
     @Test
     void aFailedCreateRemovesOnlyTheFileItCreated() {
         Path file = dir.resolve("bad.img");
-        assertThatThrownBy(() -> storage.createExclusive(file, "no-such-format", 16 * MiB, null, null))
+        assertThatThrownBy(() -> storage.createExclusive(host, file, "no-such-format", 16 * MiB, null, null))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("no-such-format");
         assertThat(file).doesNotExist();
 
         Path missingBacking = dir.resolve("overlay.qcow2");
-        assertThatThrownBy(() -> storage.createExclusive(missingBacking, "qcow2", 16 * MiB,
+        assertThatThrownBy(() -> storage.createExclusive(host, missingBacking, "qcow2", 16 * MiB,
                 dir.resolve("nothing.qcow2").toString(), "qcow2"))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("nothing.qcow2");
@@ -106,7 +117,7 @@ class StorageTest {
 
     @Test
     void infoOfAMissingFileFails() {
-        assertThatThrownBy(() -> storage.info(dir.resolve("missing.qcow2")))
+        assertThatThrownBy(() -> storage.info(host, dir.resolve("missing.qcow2")))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("missing.qcow2");
     }
@@ -114,8 +125,8 @@ class StorageTest {
     @Test
     void deletes() throws Exception {
         Path file = TestImages.create(dir, "gone.qcow2", "qcow2", MiB);
-        assertThat(storage.deleteIfExists(file)).isTrue();
-        assertThat(storage.deleteIfExists(file)).isFalse();
+        assertThat(storage.deleteIfExists(host, file)).isTrue();
+        assertThat(storage.deleteIfExists(host, file)).isFalse();
         assertThat(file).doesNotExist();
     }
 }

@@ -3,6 +3,8 @@ package io.nbdflow.qmp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -288,6 +290,27 @@ class QmpClientFakeServerTest {
         assertTrue(took.compareTo(Duration.ofMillis(400)) > 0, took.toString());
         assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, took.toString());
         assertTrue(error.getMessage().contains("nobody.sock"), error.getMessage());
+    }
+
+    /** The same socket path on two hosts is two monitors; each is reached through its own transport. */
+    @Test
+    void thePoolKeepsOneClientPerHostAndSocket() throws Exception {
+        Path samePath = Path.of("/srv/state/vm1/qmp.sock");
+        try (FakeQmpServer other = FakeQmpServer.start(dir.resolve("other.sock"));
+             QmpConnectionPool pool = new QmpConnectionPool(CONNECT)) {
+            QmpClient onA = pool.get("host-a", samePath, QmpTransport.unixSocket(server.socket()));
+            QmpClient onB = pool.get("host-b", samePath, QmpTransport.unixSocket(other.socket()));
+
+            assertNotSame(onA, onB);
+            assertSame(onA, pool.get("host-a", samePath, QmpTransport.unixSocket(server.socket())));
+            assertEquals(samePath, onA.socket());
+            assertEquals(1, server.received().size());
+            assertEquals(1, other.received().size());
+
+            pool.evict("host-b", samePath);
+            assertFalse(onB.isOpen());
+            assertTrue(onA.isOpen());
+        }
     }
 
     private CompletableFuture<JsonNode> executeAsync(String command, Object arguments) {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class QmpClientQemuTest {
 
     private static final Duration CONNECT = Duration.ofSeconds(20);
+    /** The host name the pool keys this machine's monitors by. */
+    private static final String LOCAL = "local";
 
     @TempDir
     Path dir;
@@ -147,31 +149,36 @@ class QmpClientQemuTest {
     @Test
     void thePoolSharesOneClientPerSocketAndReconnectsAfterClose() throws Exception {
         try (QmpConnectionPool pool = new QmpConnectionPool(CONNECT)) {
-            QmpClient first = pool.get(monitor);
-            assertSame(first, pool.get(monitor));
-            assertSame(first, pool.get(dir.resolve(".").resolve("qmp.sock")));
-            QmpClient tools = pool.get(toolsMonitor);
+            QmpClient first = local(pool, monitor);
+            assertSame(first, local(pool, monitor));
+            assertSame(first, local(pool, dir.resolve(".").resolve("qmp.sock")));
+            QmpClient tools = local(pool, toolsMonitor);
             assertNotSame(first, tools);
 
             first.close();
-            QmpClient second = pool.get(monitor);
+            QmpClient second = local(pool, monitor);
             assertNotSame(first, second);
             assertTrue(second.isOpen());
             assertEquals("running", second.execute("query-status").path("status").asText());
 
-            pool.evict(monitor);
+            pool.evict(LOCAL, monitor);
             assertFalse(second.isOpen());
-            QmpClient third = pool.get(monitor);
+            QmpClient third = local(pool, monitor);
             assertNotSame(second, third);
             assertEquals("running", third.execute("query-status").path("status").asText());
 
             pool.close();
             assertFalse(third.isOpen());
             assertFalse(tools.isOpen());
-            assertThrows(QmpClosedException.class, () -> pool.get(monitor));
+            assertThrows(QmpClosedException.class, () -> local(pool, monitor));
             // closing the pool never stops QEMU
             assertTrue(qemu.isAlive());
         }
+    }
+
+    /** The pool's client for a monitor socket of this machine. */
+    private static QmpClient local(QmpConnectionPool pool, Path socket) throws QmpException {
+        return pool.get(LOCAL, socket, QmpTransport.unixSocket(socket));
     }
 
     private static QmpEvent nextEventNamed(BlockingQueue<QmpEvent> events, String name) throws InterruptedException {

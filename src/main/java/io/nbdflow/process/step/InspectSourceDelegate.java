@@ -66,7 +66,7 @@ public class InspectSourceDelegate extends MigrationStep {
         }
         variables.writeSourceHost(source.name());
 
-        QmpClient qmp = resources.monitors().get(qemu.qmpSocket());
+        QmpClient qmp = resources.monitors().get(qemu);
         String status = SourceSide.status(qmp);
         if (!status.equals("running") && !status.equals("paused")) {
             throw refused("domain: '" + name + "' is " + status + ", not running");
@@ -75,7 +75,7 @@ public class InspectSourceDelegate extends MigrationStep {
                 probe.destinationCommands(destination));
         Map<String, ImageInfo> images = new LinkedHashMap<>();
         for (DiskDefinition d : domain.disks()) {
-            images.put(d.target(), resources.storage().info(Path.of(d.file())));
+            images.put(d.target(), resources.storage().info(source, Path.of(d.file())));
         }
         List<String> toCopy = DiskPlanner.select(name, domain.disks(), request.disks());
         if (!transport.nbd()) {

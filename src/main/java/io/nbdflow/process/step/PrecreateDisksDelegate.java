@@ -1,5 +1,6 @@
 package io.nbdflow.process.step;
 
+import io.nbdflow.host.Host;
 import io.nbdflow.host.HostConnection;
 import io.nbdflow.migration.CookieException;
 import io.nbdflow.migration.DiskPlan;
@@ -46,33 +47,34 @@ public class PrecreateDisksDelegate extends MigrationStep {
             throw refused(e.getMessage());
         }
         DiskPlan plan = variables.plan();
-        HostConnection destination = resources.hosts().connection(resources.destinationHost(execution));
+        Host host = resources.destinationHost(execution);
+        HostConnection destination = resources.hosts().connection(host);
         CreatedFilesJournal journal = new CreatedFilesJournal(destination, execution.getProcessInstanceId());
         // a redo after a crash: what this step created before is ours (its record died with the commit)
-        journal.files().forEach(resources.storage()::deleteIfExists);
+        journal.files().forEach(f -> resources.storage().deleteIfExists(host, f));
         // the sizes are the plan's; the cookie must announce the same disks with the same sizes
         plan.requireAnnouncedBy(cookie, Vars.COOKIE_BEGIN);
         for (PlannedDisk d : plan.toCopy()) {
             Path file = Path.of(d.destinationFile());
             if (destination.exists(file)) {
-                throw refused(existing(file, d));
+                throw refused(existing(host, file, d));
             }
         }
         List<Path> created = new ArrayList<>();
         try {
             for (PlannedDisk d : plan.toCopy()) {
                 Path file = Path.of(d.destinationFile());
-                resources.storage().createExclusive(file, d.format(), d.size(), d.backingFile(), d.backingFormat());
+                resources.storage().createExclusive(host, file, d.format(), d.size(), d.backingFile(), d.backingFormat());
                 created.add(file);
                 journal.add(file);
             }
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // undo our own partial work: the compensation only covers completed steps
-            created.forEach(resources.storage()::deleteIfExists);
+            created.forEach(f -> resources.storage().deleteIfExists(host, f));
             journal.delete();
             throw refused("destination file " + e.getFile() + " appeared meanwhile; nbdflow never overwrites a file");
         } catch (RuntimeException e) {
-            created.forEach(resources.storage()::deleteIfExists);
+            created.forEach(f -> resources.storage().deleteIfExists(host, f));
             journal.delete();
             throw e;
         }
@@ -82,9 +84,9 @@ public class PrecreateDisksDelegate extends MigrationStep {
                 context -> journal.delete());
     }
 
-    private String existing(Path file, PlannedDisk d) {
+    private String existing(Host host, Path file, PlannedDisk d) {
         try {
-            long size = resources.storage().info(file).virtualSize();
+            long size = resources.storage().info(host, file).virtualSize();
             if (size < d.size()) {
                 return "destination file " + file + " exists and is smaller than " + d.target() + " (" + size
                         + " < " + d.size() + " bytes); nbdflow never overwrites a file";

@@ -19,7 +19,7 @@ public class RemovePrecreatedDisksDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
-        MigrationVariables.of(execution).createdFiles().forEach(resources.storage()::deleteIfExists);
+        MigrationVariables.of(execution).createdFiles().forEach(f -> resources.storage().deleteIfExists(resources.destinationHost(execution), f));
         new CreatedFilesJournal(resources.hosts().connection(resources.destinationHost(execution)),
                 execution.getProcessInstanceId()).delete();
     }

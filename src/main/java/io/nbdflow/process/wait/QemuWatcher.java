@@ -147,10 +147,10 @@ public class QemuWatcher implements DisposableBean {
             return Optional.of(Verdict.failed(failMessage, "the source QEMU exited"));
         }
         long destinationPid = ((Number) w.vars.get(Vars.DESTINATION_PID)).longValue();
-        if (!r.processes().isAlive(destinationPid)) {
+        if (!r.processes().isAlive(w.host(Vars.DESTINATION_HOST), destinationPid)) {
             return Optional.of(Verdict.failed(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
         }
-        QmpClient qmp = r.monitors().get(source.get().qmpSocket());
+        QmpClient qmp = r.monitors().get(source.get());
         w.listenTo(qmp);
         if (w.activityId.equals(Bpmn.WAIT_BLOCK_MIGRATION)) {
             MigrationStatus s = SourceSide.queryMigrate(qmp);

@@ -1,4 +1,4 @@
-package io.nbdflow.ops;
+package io.nbdflow.host;
 
 import java.io.IOException;
 import java.nio.file.Files;

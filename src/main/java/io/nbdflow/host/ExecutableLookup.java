@@ -1,4 +1,4 @@
-package io.nbdflow.ops;
+package io.nbdflow.host;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Finds a program the way a shell would before running it, without running a shell: a name with
  * a '/' is taken as a path, any other name is looked up in each PATH entry in order (an empty
- * entry means the working directory). Only regular, executable files count.
+ * entry means the working directory). Only regular, executable files count. Looks at this
+ * machine's files: the application asks a host through {@link HostConnection#findExecutable}.
  */
 public final class ExecutableLookup {
 
