@@ -27,9 +27,11 @@ import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.migration.DiskPlan;
+import io.nbdflow.process.Vars;
 import io.nbdflow.store.PortAllocator;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.model.bpmn.Bpmn;
@@ -44,8 +46,8 @@ import org.springframework.http.ResponseEntity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 7: the workflow (b) against the bare QMP sequence (a), same machine, same run, same disks,
- * alternating a/b. Not part of {@code mvn test}: run it with {@code ./nbdflow bench}
+ * What the workflow costs: the workflow (b) against the bare QMP sequence (a), same machine, same
+ * run, same disks, alternating a/b. Not part of {@code mvn test}: run it with {@code ./nbdflow bench}
  * ({@code mvn -Pbench test}). Knobs (system properties): bench.rounds (5), bench.roundsLarge (3),
  * bench.concurrent (8), bench.concurrentRounds (2), bench.warmup (3), bench.cases (c1,c2,c3),
  * bench.syncTasks (activities without asyncBefore, in a copy of the BPMN); any Spring property, e.g.
@@ -69,7 +71,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     private static final int CONCURRENT_ROUNDS = Integer.getInteger("bench.concurrentRounds", 2);
     /** Untimed migrations first: until the JIT has compiled the engine's paths it competes with QEMU for CPU. */
     private static final int WARM_UP = Integer.getInteger("bench.warmup", 3);
-    private static final String STEADY_STATE = "Task_WaitSteadyState";
+    private static final String STEADY_STATE = io.nbdflow.process.Bpmn.WAIT_STEADY_STATE;
 
     @Autowired QemuLauncher launcher;
     @Autowired QemuProcesses processes;
@@ -284,9 +286,10 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         for (String pid : ids) {
             HistoricProcessInstance hpi = awaitEnd(pid);
             Map<String, Object> vars = variables(pid);
-            assertThat(vars.get("outcome")).as("%s: %s", pid, vars.get("failureReason")).isEqualTo("migrated");
+            assertThat(vars.get(Vars.OUTCOME)).as("%s: %s", pid, vars.get(Vars.FAILURE_REASON))
+                    .isEqualTo(Vars.OUTCOME_MIGRATED);
             each.add(hpi.getEndTime().getTime() - hpi.getStartTime().getTime());
-            downtime.add((Long) vars.get("downtimeMs"));
+            downtime.add((Long) vars.get(Vars.DOWNTIME_MS));
             lastEnd = Math.max(lastEnd, hpi.getEndTime().getTime());
         }
         long wall = lastEnd - t0;
@@ -335,7 +338,8 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         // this thread only made the REST call and polled for the end: not the engine's work
         long observer = threadCpuNs() - observer0;
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("%s: %s", name, vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get(Vars.OUTCOME)).as("%s: %s", name, vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
         long total = hpi.getEndTime().getTime() - t0;
         long cpu = processCpuNs() - cpu0 - observer;
         List<HistoricActivityInstance> steps = processEngine.getHistoryService().createHistoricActivityInstanceQuery()
@@ -351,7 +355,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         }
         breakdown.append("end ").append(total);
         breakdown.append("; CPU ms by thread: ").append(cpuByThreadGroup(threads0, processCpuNs() - cpu0));
-        return new Sample(total, steady, (Long) vars.get("downtimeMs"), cpu, breakdown.toString());
+        return new Sample(total, steady, (Long) vars.get(Vars.DOWNTIME_MS), cpu, breakdown.toString());
     }
 
     private void deployWithoutAsyncBefore(List<String> activities) {
@@ -377,7 +381,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         domains.start(name);
     }
 
-    /** Exactly the contract's call: POST /engine-rest/.../process-definition/key/storageMigration/start. */
+    /** Exactly the call a user makes: POST /engine-rest/.../process-definition/key/storageMigration/start. */
     private String startMigration(String domain) {
         Map<String, Object> vars = new HashMap<>();
         vars.put("domain", Map.of("value", domain, "type", "String"));
@@ -389,28 +393,16 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         return r.getBody().path("id").asText();
     }
 
+    /** The ended instance; the figures come from the history's own timestamps, not from this poll. */
     private HistoricProcessInstance awaitEnd(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-        while (true) {
-            HistoricProcessInstance hpi = processEngine.getHistoryService().createHistoricProcessInstanceQuery()
-                    .processInstanceId(id).singleResult();
-            if (hpi != null && hpi.getEndTime() != null) {
-                return hpi;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end; incidents: "
-                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list().stream()
-                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList());
-            }
-            Thread.sleep(100); // the figures come from the history's own timestamps, not from this poll
-        }
-    }
-
-    private Map<String, Object> variables(String id) {
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
+        return Wait.every(Duration.ofMillis(100))
+                .explaining(() -> "incidents: " + processEngine.getRuntimeService().createIncidentQuery()
+                        .processInstanceId(id).list().stream()
+                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList())
+                .until("migration " + id + " ended", Duration.ofSeconds(300),
+                        () -> processEngine.getHistoryService().createHistoricProcessInstanceQuery()
+                                .processInstanceId(id).singleResult(),
+                        hpi -> hpi != null && hpi.getEndTime() != null);
     }
 
     // ---- images, clean-up, proof
@@ -501,7 +493,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     /** CPU the JVM burns doing nothing (job acquisition, watchers, GC), per ms of wall time. */
     private double idleCpuRate() throws InterruptedException {
-        Thread.sleep(1000); // let the last migration's clean-up settle
+        Wait.pause("the last migration's clean-up settles", Duration.ofSeconds(1));
         var threads = ManagementFactory.getThreadMXBean();
         Map<Long, Long> before = new HashMap<>();
         for (long id : threads.getAllThreadIds()) {
@@ -509,7 +501,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         }
         long cpu0 = processCpuNs();
         long t0 = System.nanoTime();
-        Thread.sleep(3000);
+        Wait.pause("the idle window measured", Duration.ofSeconds(3));
         double rate = (processCpuNs() - cpu0) / ((System.nanoTime() - t0) / 1e6);
         // who burns it: the busiest threads of the idle window
         List<String> busiest = new ArrayList<>();

@@ -1,16 +1,16 @@
 package io.nbdflow.e2e;
 
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,31 +19,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  * abortMigration correlated through the engine API, while the disks are mirrored or while the
  * switchover waits for approval. The abort is recorded and turned into a rollback by the watcher
  * of the current wait; afterwards the same invariants hold as after an injected fault (see
- * {@link FaultInjectionTest}), and the same migration started again succeeds.
+ * {@link FaultScenario}), and the same migration started again succeeds.
  */
 class AbortTest extends MigrationTestBase {
 
     @Test
     void abortThroughTheApiWhileDisksAreMirrored() throws Exception {
-        String name = "ab-mirror";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("ab-mirror", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
-        String id = migrate(name, request);
-        awaitActivity(id, "Task_WaitSteadyState", Duration.ofSeconds(60));
-        try (QmpClient qmp = tools(name)) {
+        String id = s.migrate();
+        awaitActivity(id, Bpmn.WAIT_STEADY_STATE, Duration.ofSeconds(60));
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirror still running").anyMatch(j -> !j.ready());
             guestWrite(qmp);
         }
         ResponseEntity<String> abort = api().postForEntity("/api/migrations/" + id + "/abort", null, String.class);
         assertThat(abort.getStatusCode()).as(abort.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason")).contains("aborted by test");
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        String again = assertSameMigrationSucceeds(name, request, vda);
+        assertThat(s.failureReason()).contains("aborted by test");
+        s.assertRolledBack();
+        String again = s.assertSameMigrationSucceeds();
 
         ResponseEntity<String> late = api().postForEntity("/api/migrations/" + again + "/abort", null, String.class);
         assertThat(late.getStatusCode()).as("abort of a migrated one: %s", late.getBody())
@@ -52,95 +50,86 @@ class AbortTest extends MigrationTestBase {
 
     @Test
     void abortWhileWaitingForApproval() throws Exception {
-        String name = "ab-approve";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16,
-                "approveSwitchover", true);
+        FaultScenario s = scenario("ab-approve", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16, "approveSwitchover", true));
 
-        String id = migrate(name, request);
-        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
-        try (QmpClient qmp = tools(name)) {
+        String id = s.migrate();
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(90));
+        try (QmpClient qmp = tools(s.name())) {
             guestWrite(qmp);
         }
         ResponseEntity<String> abort = api().postForEntity("/api/migrations/" + id + "/abort", null, String.class);
         assertThat(abort.getStatusCode()).as(abort.getBody()).isEqualTo(HttpStatus.ACCEPTED);
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason")).contains("aborted by test");
+        assertThat(s.failureReason()).contains("aborted by test");
         assertThat(processEngine.getHistoryService().createHistoricTaskInstanceQuery().processInstanceId(id)
-                .taskDefinitionKey("UserTask_ApproveSwitchover").singleResult().getDeleteReason())
+                .taskDefinitionKey(Bpmn.APPROVE_SWITCHOVER).singleResult().getDeleteReason())
                 .as("the approval task was withdrawn, not completed").isNotEqualTo("completed");
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     /** A person declines the switchover through the engine API (switchoverApproved=false): all is undone. */
     @Test
     void aDeclinedSwitchoverRollsBack() throws Exception {
-        String name = "ab-decline";
-        Path vda = startDomain(name, 64 * MiB, 16 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "approveSwitchover", true);
+        FaultScenario s = scenario("ab-decline", 64 * MiB, 16 * MiB,
+                Map.of("destinationHost", "host-b", "approveSwitchover", true));
 
-        String id = migrate(name, request);
-        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
-        try (QmpClient qmp = tools(name)) {
+        String id = s.migrate();
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(90));
+        try (QmpClient qmp = tools(s.name())) {
             guestWrite(qmp);
         }
         String task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult().getId();
         ResponseEntity<String> declined = api().postForEntity(engineRest() + "/task/" + task + "/complete",
                 switchoverDecision(false), String.class);
         assertThat(declined.getStatusCode().is2xxSuccessful()).as(declined.getBody()).isTrue();
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason"))
-                .isEqualTo("Approve switchover: declined by " + NbdflowTestContext.USER);
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        assertThat(s.failureReason()).isEqualTo("Approve switchover: declined by " + NbdflowTestContext.USER);
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void abortMessageThroughTheEngineApiWhileDisksAreMirrored() throws Exception {
-        String name = "ab-message";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
         // 8 s of mirror: room for the message, even on a busy machine
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 8);
+        FaultScenario s = scenario("ab-message", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 8));
         // the engine REST API's first call is slow (Jersey starts): make it before the clock runs
-        assertThat(api().getForEntity(engineRest() + "/process-definition/key/storageMigration", String.class)
+        assertThat(api().getForEntity(engineRest() + "/process-definition/key/" + Bpmn.PROCESS_KEY, String.class)
                 .getStatusCode()).isEqualTo(HttpStatus.OK);
 
-        String id = migrate(name, request);
-        awaitActivity(id, "Task_WaitSteadyState", Duration.ofSeconds(60));
-        try (QmpClient qmp = tools(name)) {
+        String id = s.migrate();
+        awaitActivity(id, Bpmn.WAIT_STEADY_STATE, Duration.ofSeconds(60));
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirror still running").anyMatch(j -> !j.ready());
             guestWrite(qmp);
         }
         ResponseEntity<String> message = api().postForEntity(engineRest() + "/message",
-                Map.of("messageName", "abortMigration", "processInstanceId", id), String.class);
+                Map.of("messageName", Bpmn.MESSAGE_ABORT, "processInstanceId", id), String.class);
         assertThat(message.getStatusCode().is2xxSuccessful()).as("%s %s", message.getStatusCode(), message.getBody())
                 .isTrue();
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason")).contains("aborted by");
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        assertThat(s.failureReason()).contains("aborted by");
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void abortOfAnEndedMigrationIsAConflictAndOfAnUnknownOneNotFound() throws Exception {
-        String name = "ab-ended";
-        startDomain(name, 16 * MiB, MiB);
         // refused at once, nothing touched: an ended migration
-        String id = migrate(name, Map.of("destinationHost", "host-nowhere"));
-        awaitEnd(id, Duration.ofSeconds(60));
-        assertThat(variables(id).get("outcome")).isEqualTo("refused");
+        FaultScenario s = scenario("ab-ended", 16 * MiB, MiB, Map.of("destinationHost", "host-nowhere"));
+        String id = s.migrate();
+        s.awaitEnd(Duration.ofSeconds(60));
+        assertThat(s.variables().get(Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_REFUSED);
 
         ResponseEntity<String> ended = api().postForEntity("/api/migrations/" + id + "/abort", null, String.class);
         assertThat(ended.getStatusCode()).as(ended.getBody()).isEqualTo(HttpStatus.CONFLICT);
-        assertThat(variables(id)).as("nothing recorded on an ended migration").doesNotContainKey("abortRequested");
+        assertThat(s.variables()).as("nothing recorded on an ended migration").doesNotContainKey(Vars.ABORT_REQUESTED);
 
         ResponseEntity<String> unknown = api().postForEntity("/api/migrations/no-such-migration/abort", null,
                 String.class);

@@ -6,6 +6,7 @@ import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.ApplicationJvm;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.QemuReaper;
+import io.nbdflow.testsupport.Wait;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.nbdflow.e2e.RestartedApplication.awaitMirrorJobs;
+import static io.nbdflow.e2e.MigrationTestBase.awaitMirrorJobs;
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -102,8 +103,8 @@ class CrashRestartTest {
         signal("STOP", sourcePid);
         try {
             String id = app.migrate(name, Map.of("destinationHost", "host-b"));
-            // a step that asks the source (inspect, block-job check or mirror) now waits for its reply
-            Thread.sleep(4000);
+            Wait.pause("a step that asks the source (inspect, block-job check or mirror) now waits for its reply",
+                    Duration.ofSeconds(4));
             killApplication();
             assertThat(jobsLockedInTheDatabase()).as("a job held by the killed application").isNotEmpty()
                     .allMatch(owner -> owner.startsWith("nbdflow@"));

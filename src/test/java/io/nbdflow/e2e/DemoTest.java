@@ -1,6 +1,8 @@
 package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.ApplicationJvm;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.QemuReaper;
@@ -78,13 +80,12 @@ class DemoTest {
                 NbdflowTestContext.USER, NbdflowTestContext.PASSWORD);
         ApplicationJvm.awaitUp(app, serveLog,
                 new TestRestTemplate(new RestTemplateBuilder().rootUri("http://127.0.0.1:" + port)), api);
-        JsonNode history = api.getForObject(
-                "/engine-rest/history/process-instance?processDefinitionKey=storageMigration&finished=true",
-                JsonNode.class);
+        JsonNode history = api.getForObject("/engine-rest/history/process-instance?processDefinitionKey="
+                + Bpmn.PROCESS_KEY + "&finished=true", JsonNode.class);
         assertThat(history).hasSize(1);
-        JsonNode outcome = api.getForObject("/engine-rest/history/variable-instance?variableName=outcome"
+        JsonNode outcome = api.getForObject("/engine-rest/history/variable-instance?variableName=" + Vars.OUTCOME
                 + "&processInstanceId=" + history.get(0).path("id").asText(), JsonNode.class);
-        assertThat(outcome.get(0).path("value").asText()).isEqualTo("migrated");
+        assertThat(outcome.get(0).path("value").asText()).isEqualTo(Vars.OUTCOME_MIGRATED);
     }
 
     private static int freePort() throws Exception {

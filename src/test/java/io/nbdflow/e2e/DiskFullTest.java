@@ -1,6 +1,7 @@
 package io.nbdflow.e2e;
 
 import io.nbdflow.host.ExternalCommand;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.QemuReaper;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,26 +38,23 @@ class DiskFullTest extends MigrationTestBase {
             assertThat(files.toList()).as("host-b storage empty before the mount").isEmpty();
         }
         run(List.of("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", storage.toString()));
-        Path vda;
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s;
         try {
-            vda = startDomain(name, 256 * MiB, 64 * MiB);
-            Set<String> before = destinationStorage();
+            s = scenario(name, 256 * MiB, 64 * MiB, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
             try (QmpClient qmp = tools(name)) {
                 guestWrite(qmp);
             }
-            String id = migrate(name, request);
-            awaitEnd(id, Duration.ofSeconds(120));
+            s.migrate();
+            s.awaitEnd(Duration.ofSeconds(120));
 
-            String reason = (String) variables(id).get("failureReason");
-            assertThat(reason).as("failureReason").containsIgnoringCase("mirror").contains("No space");
-            assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
+            assertThat(s.failureReason()).as(Vars.FAILURE_REASON).containsIgnoringCase("mirror").contains("No space");
+            s.assertRolledBack();
         } finally {
             // a destination QEMU left by a failure would keep the tmpfs busy (this context is ours alone)
             QemuReaper.killAllBelow(hostB().domainDir(name).getParent());
             unmount(storage);
         }
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertSameMigrationSucceeds();
     }
 
     /** Unmounts; lazily if something still holds it, so that no mount outlives the test. */

@@ -1,10 +1,12 @@
 package io.nbdflow.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.RuntimeService;
 import org.junit.jupiter.api.Test;
@@ -21,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Faults injected into real migrations (real QEMU on both hosts): a QEMU killed at a chosen
- * moment, a foreign block job, a file in the way. After each, the same invariants hold: the
- * migration ends rolled-back (or refused) with a reason, the source guest runs on host-a with
- * what it wrote meanwhile, host-b holds nothing of it (files, QEMU, listening ports), the source
- * has no block job of ours, and the same migration started again succeeds.
+ * moment, a foreign block job, a file in the way. After each, the invariants of a
+ * {@link FaultScenario} hold: the migration ends rolled-back (or refused) with a reason, the
+ * source guest runs on host-a with what it wrote meanwhile, host-b holds nothing of it (files,
+ * QEMU, listening ports), the source has no block job of ours, and the same migration started
+ * again succeeds.
  * <p>
  * Disks are small (256 MiB virtual, 64 MiB written) and the bandwidth is limited, so the mirror
  * lasts a few seconds: a reliable window for the injection.
@@ -33,184 +36,165 @@ class FaultInjectionTest extends MigrationTestBase {
 
     @Test
     void destinationKilledWhileDisksAreMirrored() throws Exception {
-        String name = "fi-dst-mirror";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("fi-dst-mirror", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
-        String id = migrate(name, request);
-        try (QmpClient qmp = tools(name)) {
+        s.migrate();
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirror still running").anyMatch(j -> !j.ready());
             guestWrite(qmp);
-            kill(hostB().domainDir(name).resolve("qemu.pid"));
+            kill(hostB().domainDir(s.name()).resolve("qemu.pid"));
         }
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void aBlockJobAlreadyActiveOnTheSourceIsRefused(@TempDir Path operatorDir) throws Exception {
-        String name = "fi-busy";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("fi-busy", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             // an operator's own mirror, slow enough to outlast the check
             qmp.execute("drive-mirror", Map.of("job-id", "operator-job", "device", "drive-vda",
                     "target", operatorDir.resolve("copy.qcow2").toString(), "format", "qcow2",
                     "sync", "full", "speed", MiB));
             guestWrite(qmp);
         }
-        String id = migrate(name, request);
-        awaitEnd(id, Duration.ofSeconds(60));
-        assertThat((String) variables(id).get("failureReason")).contains("operator-job");
-        assertRolledBackCleanly(name, id, "refused", before, Set.of("operator-job"));
-        assertThat(hostB().domainDir(name)).as("nothing started on host-b").doesNotExist();
+        s.migrate();
+        s.awaitEnd(Duration.ofSeconds(60));
+        assertThat(s.failureReason()).contains("operator-job");
+        s.assertEndedCleanly(Vars.OUTCOME_REFUSED, Set.of("operator-job"));
+        assertThat(hostB().domainDir(s.name())).as("nothing started on host-b").doesNotExist();
 
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             qmp.execute("block-job-cancel", Map.of("device", "operator-job", "force", true));
             awaitNoBlockJobs(qmp);
         }
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void anExistingDestinationFileIsRefusedAndLeftAlone() throws Exception {
-        String name = "fi-exists";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Path inTheWay = hostB().storageDir().resolve(name + "-vda.qcow2");
+        FaultScenario s = scenario("fi-exists", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
+        Path inTheWay = hostB().storageDir().resolve(s.name() + "-vda.qcow2");
         Files.writeString(inTheWay, "somebody else's data\n");
         String checksum = sha256(inTheWay);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
 
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             guestWrite(qmp);
         }
-        String id = migrate(name, request);
-        awaitEnd(id, Duration.ofSeconds(60));
+        s.migrate(); // host-b's storage as noted now holds the file in the way
+        s.awaitEnd(Duration.ofSeconds(60));
 
-        assertThat((String) variables(id).get("failureReason")).contains(inTheWay.toString());
-        assertRolledBackCleanly(name, id, "refused", before, Set.of());
-        assertThat(hostB().domainDir(name)).as("nothing started on host-b").doesNotExist();
+        assertThat(s.failureReason()).contains(inTheWay.toString());
+        s.assertEndedCleanly(Vars.OUTCOME_REFUSED, Set.of());
+        assertThat(hostB().domainDir(s.name())).as("nothing started on host-b").doesNotExist();
         assertThat(sha256(inTheWay)).as("the file in the way is untouched").isEqualTo(checksum);
 
         Files.delete(inTheWay);
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void destinationKilledWhileWaitingForApproval() throws Exception {
-        String name = "fi-dst-approve";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16,
-                "approveSwitchover", true);
+        FaultScenario s = scenario("fi-dst-approve", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16, "approveSwitchover", true));
 
-        String id = migrate(name, request);
-        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
-        try (QmpClient qmp = tools(name)) {
+        String id = s.migrate();
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(90));
+        try (QmpClient qmp = tools(s.name())) {
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirrors in sync").isNotEmpty().allMatch(BlockJob::ready);
             guestWrite(qmp);
-            kill(hostB().domainDir(name).resolve("qemu.pid"));
+            kill(hostB().domainDir(s.name()).resolve("qemu.pid"));
         }
         approve(id);
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void sourceKilledWhileDisksAreMirrored() throws Exception {
-        String name = "fi-src-mirror";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("fi-src-mirror", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
-        String id = migrate(name, request);
-        try (QmpClient qmp = tools(name)) {
+        s.migrate();
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirror still running").anyMatch(j -> !j.ready());
             guestWrite(qmp);
-            kill(hostA().domainDir(name).resolve("qemu.pid"));
+            kill(hostA().domainDir(s.name()).resolve("qemu.pid"));
         }
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).isEqualTo("rolled-back");
-        assertThat((String) vars.get("failureReason")).isNotBlank();
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-a");
-        assertThat(domain.path("state").asText()).isEqualTo("shutoff");
-        assertDestinationClean(name, vars, before);
-        assertNoPortReserved(id);
+        s.assertRolledBackWithTheSourceStopped();
 
         // the operator starts the guest again; then the migration goes through
-        assertThat(api().postForEntity("/api/domains/" + name + "/start", null, String.class).getStatusCode())
+        assertThat(api().postForEntity("/api/domains/" + s.name() + "/start", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void destinationKilledDuringTheRamMigration() throws Exception {
-        String name = "fi-dst-ram";
         // a tiny disk: at 1 MiB/s the mirror is over in seconds, and the RAM migration is slow enough to hit
-        Path vda = startDomain(name, 8 * MiB, MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 1);
+        FaultScenario s = scenario("fi-dst-ram", 8 * MiB, MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 1));
 
-        String id = migrate(name, request);
-        try (QmpClient qmp = tools(name)) {
+        s.migrate();
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             guestWrite(qmp);
-            // kill the destination the moment the source reports the RAM migration active
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            String status = SourceSide.queryMigrate(qmp).status();
-            while (!status.equals("active")) {
-                assertThat(status).as("RAM migration seen before its end").isIn("none", "setup");
-                assertThat(System.nanoTime()).as("RAM migration started").isLessThan(deadline);
-                Thread.sleep(2);
-                status = SourceSide.queryMigrate(qmp).status();
-            }
-            kill(hostB().domainDir(name).resolve("qemu.pid"));
+            // kill the destination the moment the source reports the RAM migration active (a tight poll)
+            Wait.every(Duration.ofMillis(2)).until("RAM migration started", Duration.ofSeconds(90), () -> {
+                String status = SourceSide.queryMigrate(qmp).status();
+                if (!status.equals("active")) {
+                    assertThat(status).as("RAM migration seen before its end").isIn("none", "setup");
+                }
+                return status;
+            }, "active"::equals);
+            kill(hostB().domainDir(s.name()).resolve("qemu.pid"));
         }
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     @Test
     void mirrorsNotConvergingInTimeRollBack() throws Exception {
-        String name = "fi-slow";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("fi-slow", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
         // the mirror copies at 1 MiB/s while the guest dirties 4 MiB/s: it can never converge
-        String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 1));
+        String id = s.migrate(Map.of("destinationHost", "host-b", "bandwidthMiBps", 1));
         // an operator's short deadline (as one could set in Cockpit)
         shortenConvergenceTimeout(id, "PT4S");
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             guestWrite(qmp);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            for (long chunk = 0; !ended(id); chunk = (chunk + 1) % 64) {
-                assertThat(System.nanoTime()).as("migration %s ended", id).isLessThan(deadline);
-                guestWrite(qmp, "virtio-disk0", "write -P 0x3c " + (64 + 2 * chunk) + "M 2M");
-                Thread.sleep(500);
-            }
+            // until the migration ends, the guest writes 2 MiB every 500 ms, each time to the next chunk
+            long[] chunk = {0};
+            Wait.every(Duration.ofMillis(500)).until("migration " + id + " ended", Duration.ofSeconds(120), () -> {
+                if (ended(id)) {
+                    return true;
+                }
+                guestWrite(qmp, "virtio-disk0", "write -P 0x3c " + (64 + 2 * chunk[0]) + "M 2M");
+                chunk[0] = (chunk[0] + 1) % 64;
+                return false;
+            });
         }
 
-        assertThat((String) variables(id).get("failureReason")).contains("steady state within PT4S");
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
-        assertThat(TestImages.verify(vda, "qcow2", 0x3c, 64 * MiB, 2 * MiB))
+        assertThat(s.failureReason()).contains("steady state within PT4S");
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
+        assertThat(TestImages.verify(s.vda(), "qcow2", 0x3c, 64 * MiB, 2 * MiB))
                 .as("the guest's first write while the mirror fell behind").isTrue();
     }
 
@@ -219,20 +203,18 @@ class FaultInjectionTest extends MigrationTestBase {
     /** Overrides the computed convergence timeout before the wait for steady state starts its timer. */
     private void shortenConvergenceTimeout(String id, String timeout) throws InterruptedException {
         RuntimeService runtime = processEngine.getRuntimeService();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            assertThat(runtime.createExecutionQuery().processInstanceId(id).activityId("Task_WaitSteadyState")
+        Wait.every(Duration.ofMillis(5)).until(Vars.CONVERGENCE_TIMEOUT + " computed", Duration.ofSeconds(60), () -> {
+            assertThat(runtime.createExecutionQuery().processInstanceId(id).activityId(Bpmn.WAIT_STEADY_STATE)
                     .count()).as("timeout set before the wait began").isZero();
-            assertThat(System.nanoTime()).as("convergenceTimeout computed").isLessThan(deadline);
             try {
-                if (runtime.getVariable(id, "convergenceTimeout") != null) {
-                    runtime.setVariable(id, "convergenceTimeout", timeout);
-                    return;
+                if (runtime.getVariable(id, Vars.CONVERGENCE_TIMEOUT) != null) {
+                    runtime.setVariable(id, Vars.CONVERGENCE_TIMEOUT, timeout);
+                    return true;
                 }
             } catch (OptimisticLockingException e) {
                 // a step committed meanwhile: try again
             }
-            Thread.sleep(5);
-        }
+            return false;
+        });
     }
 }

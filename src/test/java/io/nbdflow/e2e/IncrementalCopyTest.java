@@ -1,6 +1,8 @@
 package io.nbdflow.e2e;
 
+import io.nbdflow.migration.StorageTransport;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 import org.junit.jupiter.api.Test;
@@ -50,14 +52,16 @@ class IncrementalCopyTest extends SpringQemuTest {
         body.put("tunnelled", tunnelled);
         JsonNode started = api().postForObject("/api/domains/" + name + "/migrate", body, JsonNode.class);
         String id = started.path("processInstanceId").asText();
-        Map<String, Object> vars = awaitEnd(id, Duration.ofSeconds(120));
+        awaitEnd(id, Duration.ofSeconds(120));
+        Map<String, Object> vars = variables(id);
 
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
-        assertThat(vars.get("storageTransport")).isEqualTo(tunnelled ? "legacy" : "nbd");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(tunnelled ? StorageTransport.LEGACY.value() : StorageTransport.NBD.value());
         if (!tunnelled) {
             // the top layer holds 8 MiB; the 96 MiB of the backing file must not travel. (QEMU's block
             // migration reports its disk figure inconsistently, so the legacy case is judged by the copy.)
-            long bytes = ((Number) vars.get("bytesMirrored")).longValue();
+            long bytes = ((Number) vars.get(Vars.BYTES_MIRRORED)).longValue();
             assertThat(bytes).as("bytes copied").isLessThan(48 * MiB).isGreaterThanOrEqualTo(8 * MiB);
         }
 
@@ -67,17 +71,5 @@ class IncrementalCopyTest extends SpringQemuTest {
         assertThat(TestImages.verify(copy, "qcow2", 0x11, 0, 96 * MiB)).as("backing data seen through").isTrue();
         assertThat(TestImages.verify(copy, "qcow2", 0x22, 128 * MiB, 8 * MiB)).as("top layer copied").isTrue();
         assertThat(Files.size(copy)).as("the copy is a thin overlay").isLessThan(48 * MiB);
-    }
-
-    private Map<String, Object> awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getRuntimeService().createProcessInstanceQuery().processInstanceId(id).count() > 0) {
-            assertThat(System.nanoTime()).as("migration ended in time").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
     }
 }

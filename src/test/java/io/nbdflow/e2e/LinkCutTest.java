@@ -2,7 +2,9 @@ package io.nbdflow.e2e;
 
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
 import io.nbdflow.qmp.QmpClient;
+import io.nbdflow.testsupport.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,18 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue #4 case 5 with a real network: host-a and host-b each live in a network namespace of this
- * test, joined by a veth pair (10.213.0.1 and .2); their QEMUs are launched through
+ * The destination's link cut, on a real network: host-a and host-b each live in a network
+ * namespace of this test, joined by a veth pair (10.213.0.1 and .2); their QEMUs are launched through
  * {@code ip netns exec} (the hosts' qemu-wrapper). Mid-mirror, host-b's link goes down: packets
  * vanish, nothing closes the NBD connection, and the mirror just stops. The convergence timeout
  * fails the migration; the rollback's forced cancel alone would wait for TCP for many minutes, so
@@ -71,30 +71,27 @@ class LinkCutTest extends MigrationTestBase {
 
     @Test
     void theDestinationsLinkGoesDownUnderTheMirror() throws Exception {
-        String name = "cut2";
-        Path vda = startDomain(name, 64 * MiB, 40 * MiB);
-        Set<String> destinationBefore = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 4);
-        String id = migrate(name, request);
+        FaultScenario s = scenario("cut2", 64 * MiB, 40 * MiB, Map.of("destinationHost", "host-b"));
+        s.migrate(Map.of("destinationHost", "host-b", "bandwidthMiBps", 4));
 
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             awaitCopied(qmp, 4 * MiB);
             ip("-n", NS_B, "link", "set", LINK_B, "down");
             long stuckAt = SourceSide.mirrorJobs(qmp).get(0).offset();
             guestWrite(qmp); // the source keeps taking writes while the copy is stuck
-            Thread.sleep(3000);
+            Wait.pause("the mirror would move on by now if it could", Duration.ofSeconds(3));
             assertThat(SourceSide.mirrorJobs(qmp)).as("the mirror stalls, it does not fail").hasSize(1)
                     .allMatch(j -> j.status().equals("running") && j.offset() <= stuckAt + 2 * MiB);
         }
 
-        awaitEnd(id, Duration.ofSeconds(120));
-        assertThat((String) variables(id).get("failureReason")).contains("steady state");
-        assertThat(variables(id).get("rollbackProblems")).as("everything undone").isNull();
-        assertRolledBackCleanly(name, id, "rolled-back", destinationBefore, Set.of());
+        s.awaitEnd(Duration.ofSeconds(120));
+        assertThat(s.failureReason()).contains("steady state");
+        assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
+        s.assertRolledBack();
 
         ip("-n", NS_B, "link", "set", LINK_B, "up");
-        assertSameMigrationSucceeds(name, Map.of("destinationHost", "host-b"), vda);
+        s.assertSameMigrationSucceeds();
     }
 
     /**
@@ -104,24 +101,22 @@ class LinkCutTest extends MigrationTestBase {
      */
     @Test
     void theDestinationsLinkGoesDownBeforeTheSwitchover() throws Exception {
-        String name = "cut3";
-        Path vda = startDomain(name, 16 * MiB, 4 * MiB);
-        Set<String> destinationBefore = destinationStorage();
-        String id = migrate(name, Map.of("destinationHost", "host-b", "approveSwitchover", true));
-        awaitActivity(id, "UserTask_ApproveSwitchover", Duration.ofSeconds(60));
+        FaultScenario s = scenario("cut3", 16 * MiB, 4 * MiB, Map.of("destinationHost", "host-b"));
+        String id = s.migrate(Map.of("destinationHost", "host-b", "approveSwitchover", true));
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(60));
 
         ip("-n", NS_B, "link", "set", LINK_B, "down");
-        try (QmpClient qmp = tools(name)) {
+        try (QmpClient qmp = tools(s.name())) {
             guestWrite(qmp);
         }
         approve(id);
 
-        awaitEnd(id, Duration.ofSeconds(120));
-        assertThat(variables(id).get("rollbackProblems")).as("everything undone").isNull();
-        assertRolledBackCleanly(name, id, "rolled-back", destinationBefore, Set.of());
+        s.awaitEnd(Duration.ofSeconds(120));
+        assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
+        s.assertRolledBack();
 
         ip("-n", NS_B, "link", "set", LINK_B, "up");
-        assertSameMigrationSucceeds(name, Map.of("destinationHost", "host-b"), vda);
+        s.assertSameMigrationSucceeds();
     }
 
     /** Nothing listens inside host-b's namespace (the application cannot see it from outside). */
@@ -132,11 +127,8 @@ class LinkCutTest extends MigrationTestBase {
     }
 
     private static void awaitCopied(QmpClient qmp, long bytes) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (SourceSide.mirrorJobs(qmp).stream().mapToLong(BlockJob::offset).sum() < bytes) {
-            assertThat(System.nanoTime()).as("mirror copying").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Wait.until("mirror copying", Duration.ofSeconds(30),
+                () -> SourceSide.mirrorJobs(qmp).stream().mapToLong(BlockJob::offset).sum(), copied -> copied >= bytes);
     }
 
     private static void ip(String... args) throws Exception {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.host.QemuInstance;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import org.camunda.bpm.engine.delegate.ExecutionListener;
 import org.camunda.bpm.engine.impl.bpmn.parser.AbstractBpmnParseListener;
@@ -39,9 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Import(LostCommitTest.LoseFirstCommit.class)
 class LostCommitTest extends MigrationTestBase {
-    static final List<String> STEPS = List.of("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
-            "Task_StartDestination", "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration",
-            "Task_SwitchOver", "Task_ResumeDestination", "Task_StopSource");
+    static final List<String> STEPS = List.of(Bpmn.INSPECT_SOURCE, Bpmn.CHECK_BLOCK_JOBS, Bpmn.PRECREATE_DISKS,
+            Bpmn.START_DESTINATION, Bpmn.START_NBD_SERVER, Bpmn.MIRROR_DISKS, Bpmn.START_MIGRATION,
+            Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION, Bpmn.STOP_SOURCE);
     /** process instance + step: the steps whose first commit was already thrown away. */
     static final Set<String> LOST = ConcurrentHashMap.newKeySet();
     /** domain → the activities whose first commit is lost in its migrations. */
@@ -52,9 +54,10 @@ class LostCommitTest extends MigrationTestBase {
         @Bean
         AbstractProcessEnginePlugin loseFirstCommitOfEveryStep() {
             ExecutionListener loseOnce = x -> {
-                if (LOSE.getOrDefault(String.valueOf(x.getVariable("domain")), List.of())
+                if (LOSE.getOrDefault(String.valueOf(x.getVariable(Vars.DOMAIN)), List.of())
                         .contains(x.getCurrentActivityId())
-                        && LOST.add(x.getProcessInstanceId() + "/" + x.getCurrentActivityId() + "/" + x.getVariable("disk"))) {
+                        && LOST.add(x.getProcessInstanceId() + "/" + x.getCurrentActivityId() + "/"
+                        + x.getVariable(Vars.DISK))) {
                     throw new IllegalStateException("injected: the commit of " + x.getCurrentActivityId() + " is lost");
                 }
             };
@@ -89,7 +92,8 @@ class LostCommitTest extends MigrationTestBase {
 
         awaitEnd(id, Duration.ofSeconds(240));
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
         // every step really lost one commit (the mirror once per disk)
         assertThat(LOST.stream().filter(k -> k.startsWith(id)).map(k -> k.split("/")[1]).distinct())
                 .containsExactlyInAnyOrderElementsOf(STEPS);
@@ -121,20 +125,19 @@ class LostCommitTest extends MigrationTestBase {
     @Test
     void aRollbackWhoseCommitIsLostIsRedoneWithoutLeftovers() throws Exception {
         String name = "lost2";
-        LOSE.put(name, List.of("Task_RecordRollback"));
-        Path vda = startDomain(name, 64 * MiB, 24 * MiB);
-        Set<String> destinationBefore = destinationStorage();
-        String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 4));
+        LOSE.put(name, List.of(Bpmn.RECORD_ROLLBACK));
+        FaultScenario s = scenario(name, 64 * MiB, 24 * MiB, Map.of("destinationHost", "host-b"));
+        String id = s.migrate(Map.of("destinationHost", "host-b", "bandwidthMiBps", 4));
         try (QmpClient qmp = tools(name)) {
             awaitMirrorJobs(qmp, 1);
             guestWrite(qmp);
             kill(hostB().domainDir(name).resolve(QemuInstance.PID_FILE));
         }
-        awaitEnd(id, Duration.ofSeconds(120));
-        assertThat(LOST).contains(id + "/Task_RecordRollback/null");
-        assertThat(variables(id).get("rollbackProblems")).as("everything undone").isNull();
-        assertRolledBackCleanly(name, id, "rolled-back", destinationBefore, Set.of());
-        assertSameMigrationSucceeds(name, Map.of("destinationHost", "host-b"), vda);
+        s.awaitEnd(Duration.ofSeconds(120));
+        assertThat(LOST).contains(id + "/" + Bpmn.RECORD_ROLLBACK + "/null");
+        assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     private static Set<Path> listing(Path dir) throws Exception {

@@ -1,8 +1,11 @@
 package io.nbdflow.e2e;
 
+import io.nbdflow.migration.StorageTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.Host;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.TestImages;
@@ -23,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The whole application against real QEMU: a running guest with two qcow2 disks moves from
  * host-a (127.0.0.1) to host-b (127.0.0.2) while the test writes into both disks during the
- * mirror. The engine is named "default" so the contract's /engine-rest path works as written.
+ * mirror. The engine is named "default" so the documented /engine-rest path works as written.
  */
 @TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=false",
         "camunda.bpm.process-engine-name=default"})
@@ -40,7 +43,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(api().postForEntity("/api/domains/e2e1/start", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);
 
-        // exactly the contract's call
+        // exactly the call a user makes to the engine REST API, written out as sent
         Map<String, Object> vars = new HashMap<>();
         vars.put("domain", Map.of("value", "e2e1", "type", "String"));
         vars.put("destinationHost", Map.of("value", "host-b", "type", "String"));
@@ -61,14 +64,15 @@ class MigrationEndToEndTest extends MigrationTestBase {
 
         awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> result = variables(id);
-        assertThat(result.get("outcome")).as("failureReason: %s", result.get("failureReason")).isEqualTo("migrated");
-        assertThat(result.get("storageTransport")).isEqualTo("nbd");
-        assertThat((Long) result.get("bytesMirrored")).isGreaterThanOrEqualTo(200 * MiB);
+        assertThat(result.get(Vars.OUTCOME)).as("failureReason: %s", result.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(result.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
+        assertThat((Long) result.get(Vars.BYTES_MIRRORED)).isGreaterThanOrEqualTo(200 * MiB);
         // QEMU's own figure; it has been seen as 0 ms on a fast switchover, so only its presence is asserted
-        assertThat((Long) result.get("downtimeMs")).isNotNull().isGreaterThanOrEqualTo(0L);
-        assertThat((Long) result.get("totalTimeMs")).isPositive();
-        assertThat((String) result.get("cookieBegin")).contains("<disk target='vda' size='1073741824'/>");
-        assertThat((String) result.get("cookiePrepare")).containsPattern("<nbd port='\\d+'/>");
+        assertThat((Long) result.get(Vars.DOWNTIME_MS)).isNotNull().isGreaterThanOrEqualTo(0L);
+        assertThat((Long) result.get(Vars.TOTAL_TIME_MS)).isPositive();
+        assertThat((String) result.get(Vars.COOKIE_BEGIN)).contains("<disk target='vda' size='1073741824'/>");
+        assertThat((String) result.get(Vars.COOKIE_PREPARE)).containsPattern("<nbd port='\\d+'/>");
 
         // the guest runs on host-b with its new files; the source QEMU is gone
         JsonNode domain = api().getForObject("/api/domains/e2e1", JsonNode.class);
@@ -85,7 +89,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         // the migration status API agrees
         JsonNode status = api().getForObject("/api/migrations/" + id, JsonNode.class);
         assertThat(status.path("phase").asText()).isEqualTo("ended");
-        assertThat(status.path("outcome").asText()).isEqualTo("migrated");
+        assertThat(status.path("outcome").asText()).isEqualTo(Vars.OUTCOME_MIGRATED);
 
         stop("e2e1");
         assertThat(TestImages.compare(vda, dstVda)).as("vda copies identical").isTrue();
@@ -102,14 +106,14 @@ class MigrationEndToEndTest extends MigrationTestBase {
         define("e2e2", List.of(disk("vda", vda)));
         api().postForEntity("/api/domains/e2e2/start", null, String.class);
         String first = migrate("e2e2", Map.of("destinationHost", "host-b", "approveSwitchover", true));
-        awaitActivity(first, "UserTask_ApproveSwitchover", Duration.ofSeconds(60));
+        awaitActivity(first, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(60));
         assertThat(api().getForObject("/api/domains/e2e2", JsonNode.class).path("state").asText())
                 .isEqualTo("migrating");
 
         String second = migrate("e2e2", Map.of("destinationHost", "host-b"));
         awaitEnd(second, Duration.ofSeconds(60));
-        assertThat(variables(second).get("outcome")).isEqualTo("refused");
-        assertThat((String) variables(second).get("failureReason")).contains("already migrating");
+        assertThat(variables(second).get(Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_REFUSED);
+        assertThat((String) variables(second).get(Vars.FAILURE_REASON)).contains("already migrating");
 
         // the first one is untouched by the refusal; it completes once approved through the engine API.
         // A completion that decides nothing is refused and leaves the task open.
@@ -117,13 +121,13 @@ class MigrationEndToEndTest extends MigrationTestBase {
         ResponseEntity<String> undecided = api().postForEntity("/engine-rest/task/" + task + "/complete",
                 Map.of("variables", Map.of()), String.class);
         assertThat(undecided.getStatusCode().is2xxSuccessful()).as(undecided.getBody()).isFalse();
-        assertThat(undecided.getBody()).contains("switchoverApproved: required");
+        assertThat(undecided.getBody()).contains(Vars.SWITCHOVER_APPROVED + ": required");
         assertThat(processEngine.getTaskService().createTaskQuery().taskId(task).count()).isOne();
         ResponseEntity<String> approved = api().postForEntity("/engine-rest/task/" + task + "/complete",
                 switchoverDecision(true), String.class);
         assertThat(approved.getStatusCode().is2xxSuccessful()).as(approved.getBody()).isTrue();
         awaitEnd(first, Duration.ofSeconds(120));
-        assertThat(variables(first).get("outcome")).isEqualTo("migrated");
+        assertThat(variables(first).get(Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_MIGRATED);
         stop("e2e2");
     }
 

@@ -2,13 +2,14 @@ package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.QemuProcesses;
-import io.nbdflow.migration.BlockJob;
-import io.nbdflow.store.PortAllocator;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Vars;
+import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.task.Task;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What the end-to-end migration tests share: domains on host-a, migrations through the domain
- * API, waits on the engine and on QEMU, the guest's write, and the invariants after a rollback
- * (the migration ends with a reason, the source runs on host-a, host-b holds nothing of it, and
- * the same migration started again succeeds).
+ * API, waits on the engine and on QEMU, the guest's write, the checks of host-b after a
+ * migration, and {@link FaultScenario}s: a migration that a fault makes fail, with the invariants
+ * after it (the migration ends with a reason, the source runs on host-a, host-b holds nothing of
+ * it, and the same migration started again succeeds).
  */
 abstract class MigrationTestBase extends SpringQemuTest {
     protected static final long MiB = TestImages.MiB;
@@ -86,6 +87,20 @@ abstract class MigrationTestBase extends SpringQemuTest {
         return first;
     }
 
+    /**
+     * A fault scenario on a one-disk domain (128 MiB RAM) started now on host-a; {@code request}
+     * is the body of the migration that must succeed once the fault is gone.
+     */
+    protected FaultScenario scenario(String name, long size, long written, Map<String, Object> request) {
+        return new FaultScenario(this, name, startDomain(name, size, written), request);
+    }
+
+    /** A fault scenario on a domain with those disks (see {@link #defineDomain}) started now on host-a. */
+    protected FaultScenario scenario(String name, int memoryMiB, Map<String, Long> sizes, long written,
+                                     Map<String, Object> request) {
+        return new FaultScenario(this, name, startDomain(name, memoryMiB, sizes, written), request);
+    }
+
     /** Stops the domain through the API (200 expected). */
     protected void stop(String name) {
         assertThat(api().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
@@ -101,22 +116,14 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     /** The body of {@code POST /engine-rest/task/{id}/complete} for the approval task: the form's decision. */
     static Map<String, Object> switchoverDecision(boolean approved) {
-        return Map.of("variables", Map.of("switchoverApproved", Map.of("value", approved, "type", "Boolean")));
+        return Map.of("variables", Map.of(Vars.SWITCHOVER_APPROVED, Map.of("value", approved, "type", "Boolean")));
     }
 
     /** Approves the switchover: completes the migration's one open user task as its form does. */
     protected void approve(String id) {
         Task task = processEngine.getTaskService().createTaskQuery().processInstanceId(id).singleResult();
         assertThat(task).as("approval task").isNotNull();
-        processEngine.getTaskService().complete(task.getId(), Map.of("switchoverApproved", true));
-    }
-
-    /** The process variables of that instance, running or ended (from the history). */
-    protected Map<String, Object> variables(String id) {
-        Map<String, Object> vars = new HashMap<>();
-        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
-                .forEach(v -> vars.put(v.getName(), v.getValue()));
-        return vars;
+        processEngine.getTaskService().complete(task.getId(), Map.of(Vars.SWITCHOVER_APPROVED, true));
     }
 
     /** The file names in host-b's storage folder (created if missing). */
@@ -129,52 +136,22 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     // ---- waits
 
-    /** Waits until the instance has ended; on timeout fails with its incidents and variables. */
-    protected void awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!ended(id)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end in " + timeout + "; incidents: "
-                        + processEngine.getRuntimeService().createIncidentQuery().processInstanceId(id).list()
-                        .stream().map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList()
-                        + "; variables: " + variables(id));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    protected boolean ended(String id) {
-        return processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
-                .finished().count() > 0;
-    }
-
     /** Waits until an execution of the instance stands at that activity (e.g. a user task). */
     protected void awaitActivity(String id, String activityId, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
-                .activityId(activityId).count() == 0) {
-            assertThat(System.nanoTime()).as("reached " + activityId + " (variables " + variables(id) + ")")
-                    .isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Wait.explaining(() -> "variables " + variables(id)).until("reached " + activityId, timeout,
+                () -> processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
+                        .activityId(activityId).count() > 0);
     }
 
     /** Waits (60 s at most) until the source has at least `count` mirror jobs. */
     protected static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (SourceSide.mirrorJobs(qmp).size() < count) {
-            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Wait.until("mirror jobs started in time", Duration.ofSeconds(60), () -> SourceSide.mirrorJobs(qmp),
+                jobs -> jobs.size() >= count);
     }
 
     /** Waits (30 s at most) until the source has no block job at all. */
     protected static void awaitNoBlockJobs(QmpClient qmp) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!SourceSide.blockJobs(qmp).isEmpty()) {
-            assertThat(System.nanoTime()).as("block jobs gone").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Wait.until("block jobs gone", Duration.ofSeconds(30), () -> SourceSide.blockJobs(qmp), List::isEmpty);
     }
 
     // ---- QEMU and files
@@ -184,7 +161,10 @@ abstract class MigrationTestBase extends SpringQemuTest {
         return QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
     }
 
-    /** The guest's write that {@link #assertSameMigrationSucceeds} looks for: GUEST_PATTERN, 1 MiB at GUEST_OFFSET of vda. */
+    /**
+     * The guest's write that {@link FaultScenario#assertSameMigrationSucceeds} looks for: GUEST_PATTERN,
+     * 1 MiB at GUEST_OFFSET of vda.
+     */
     protected static void guestWrite(QmpClient qmp) throws Exception {
         guestWrite(qmp, "virtio-disk0",
                 "write -P " + String.format("0x%02x", GUEST_PATTERN) + " " + GUEST_OFFSET + " " + MiB);
@@ -202,11 +182,8 @@ abstract class MigrationTestBase extends SpringQemuTest {
         OptionalLong pid = QemuProcesses.readPid(pidFile);
         assertThat(pid).as("pid in " + pidFile).isPresent();
         ProcessHandle.of(pid.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (QemuProcesses.isLiveQemu(pid.getAsLong())) {
-            assertThat(System.nanoTime()).as("QEMU %d gone", pid.getAsLong()).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Wait.until("QEMU " + pid.getAsLong() + " gone", Duration.ofSeconds(10),
+                () -> !QemuProcesses.isLiveQemu(pid.getAsLong()));
     }
 
     /** The file's SHA-256, in hex. */
@@ -238,30 +215,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         return found;
     }
 
-    // ---- the invariants after a failed migration
-
-    /**
-     * After a failed migration: that outcome and a reason; the source runs on host-a with no block
-     * job but the foreign ones named; host-b holds no file, folder, QEMU or listening port of it.
-     */
-    protected void assertRolledBackCleanly(String name, String id, String outcome, Set<String> destinationBefore,
-                                           Set<String> foreignJobs) throws Exception {
-        Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo(outcome);
-        assertThat((String) vars.get("failureReason")).isNotBlank();
-        assertVariablesPlain(id);
-        assertNoPortReserved(id);
-
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-a");
-        assertThat(domain.path("state").asText()).isEqualTo("running");
-        try (QmpClient qmp = tools(name)) {
-            assertThat(SourceSide.status(qmp)).isEqualTo("running");
-            assertThat(SourceSide.blockJobs(qmp)).extracting(BlockJob::id).as("block jobs on the source")
-                    .containsExactlyInAnyOrderElementsOf(foreignJobs);
-        }
-        assertDestinationClean(name, vars, destinationBefore);
-    }
+    // ---- host-b and the engine after a migration (the pieces of a FaultScenario's checks)
 
     /** Cockpit shows every variable of the instance as it is: plain values and JSON text, never serialized Java. */
     protected void assertVariablesPlain(String id) {
@@ -282,7 +236,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(destinationStorage()).as("host-b storage as before").isEqualTo(destinationBefore);
         Path dir = hostB().domainDir(name);
         assertThat(dir).as("destination folder").doesNotExist();
-        if (vars.get("destinationPid") instanceof Number pid) {
+        if (vars.get(Vars.DESTINATION_PID) instanceof Number pid) {
             assertThat(QemuProcesses.isLiveQemu(pid.longValue())).as("destination QEMU alive").isFalse();
         }
         assertThat(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
@@ -297,42 +251,25 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(Ports.listeningInRange(hostB(), hosts.ports())).as("ports listening on host-b").isEmpty();
     }
 
+    /**
+     * A refusal touched nothing on host-b: its storage as before, no folder of the domain, no
+     * destination QEMU started, no port kept ({@code label} names the case in failures).
+     */
+    protected void assertNothingOnHostB(String name, Map<String, Object> vars, Set<String> before, String label)
+            throws IOException {
+        assertThat(destinationStorage()).as(label + ": host-b storage as before").isEqualTo(before);
+        assertThat(hostB().domainDir(name)).as(label + ": destination folder").doesNotExist();
+        assertThat(vars).as(label + ": no destination QEMU started").doesNotContainKey(Vars.DESTINATION_PID);
+        assertThat(vars).as(label + ": no ports kept").doesNotContainKeys(Vars.NBD_PORT);
+    }
+
     /** The migration's port reservations are given back once it has ended, whatever its outcome. */
     protected void assertNoPortReserved(String id) {
         assertThat(portAllocator.heldBy(id)).as("ports still reserved by migration %s", id).isEmpty();
     }
 
-    /**
-     * The same request again goes through: migrated (approved if the request asks for it), the
-     * domain runs on host-b; once stopped, the source image holds the guest's write from before
-     * and the copy on host-b equals it. Returns the new instance's id.
-     */
-    protected String assertSameMigrationSucceeds(String name, Map<String, Object> request, Path sourceVda)
-            throws Exception {
-        String again = migrate(name, request);
-        if (Boolean.TRUE.equals(request.get("approveSwitchover"))) {
-            awaitActivity(again, "UserTask_ApproveSwitchover", Duration.ofSeconds(90));
-            approve(again);
-        }
-        awaitEnd(again, Duration.ofSeconds(180));
-        Map<String, Object> vars = variables(again);
-        assertThat(vars.get("outcome")).as(() -> "failureReason: " + vars.get("failureReason")
-                + "; listeners on host-b: " + listenersOnHostB()).isEqualTo("migrated");
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-b");
-        assertThat(domain.path("state").asText()).isEqualTo("running");
-        assertNoPortReserved(again);
-
-        stop(name);
-        assertThat(TestImages.verify(sourceVda, "qcow2", GUEST_PATTERN, GUEST_OFFSET, MiB))
-                .as("the guest's write during the failed migration").isTrue();
-        Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
-        assertThat(TestImages.compare(sourceVda, copy)).as("the copy equals the source").isTrue();
-        return again;
-    }
-
     /** For failure messages only: every listener in the range on host-b's address, or why not. */
-    private String listenersOnHostB() {
+    String listenersOnHostB() {
         try {
             return listeners(hostB().address().getHostAddress(), null).toString();
         } catch (Exception | AssertionError e) {

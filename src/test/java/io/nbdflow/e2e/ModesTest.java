@@ -1,14 +1,18 @@
 package io.nbdflow.e2e;
 
+import io.nbdflow.migration.StorageTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.Host;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.host.CapabilityProbe;
 import io.nbdflow.host.QemuCapabilityProbe;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +21,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +35,7 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The seed's modes on real QEMU: the legacy block migration (tunnelled, or a side "without NBD"
+ * The migration modes on real QEMU: the legacy block migration (tunnelled, or a side "without NBD"
  * through an injected capability probe), selective disks with a shared disk, refusals that touch
  * nothing, the bandwidth limit of the mirror, and the port allocator under concurrent migrations.
  */
@@ -96,16 +99,18 @@ class ModesTest extends MigrationTestBase {
         }
         awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
-        assertThat(vars.get("storageTransport")).isEqualTo("legacy");
-        assertThat((String) vars.get("cookieBegin")).contains("<qemu-migration>").doesNotContain("<nbd");
-        assertThat(vars).doesNotContainKey("nbdPort");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.LEGACY.value());
+        assertThat((String) vars.get(Vars.COOKIE_BEGIN)).contains("<qemu-migration>").doesNotContain("<nbd");
+        assertThat(vars).doesNotContainKey(Vars.NBD_PORT);
         assertThat(writtenDuring).as("the block migration was still running when the guest wrote").isTrue();
-        System.out.println("legacy figures: downtimeMs=" + vars.get("downtimeMs") + " bytesMirrored="
-                + vars.get("bytesMirrored") + " totalTimeMs=" + vars.get("totalTimeMs"));
-        assertThat((Long) vars.get("bytesMirrored")).as("disk bytes QEMU transferred").isGreaterThanOrEqualTo(16 * MiB);
-        assertThat((Long) vars.get("downtimeMs")).isPositive();
-        assertThat(Ports.isListening(hostB().address(), ((Number) vars.get("migrationPort")).intValue()))
+        System.out.println("legacy figures: downtimeMs=" + vars.get(Vars.DOWNTIME_MS) + " bytesMirrored="
+                + vars.get(Vars.BYTES_MIRRORED) + " totalTimeMs=" + vars.get(Vars.TOTAL_TIME_MS));
+        assertThat((Long) vars.get(Vars.BYTES_MIRRORED)).as("disk bytes QEMU transferred")
+                .isGreaterThanOrEqualTo(16 * MiB);
+        assertThat((Long) vars.get(Vars.DOWNTIME_MS)).isPositive();
+        assertThat(Ports.isListening(hostB().address(), ((Number) vars.get(Vars.MIGRATION_PORT)).intValue()))
                 .as("incoming migration port closed").isFalse();
 
         Path copy = assertMovedToHostB(name, "vda");
@@ -134,15 +139,16 @@ class ModesTest extends MigrationTestBase {
         String id = migrate(name, Map.of("destinationHost", "host-b"));
         awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
-        assertThat(vars.get("storageTransport")).isEqualTo("legacy");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.LEGACY.value());
         // the source puts <nbd> in its cookie only if it can mirror; the destination's answer decides too
         if (missing.equals("blockdev-mirror")) {
-            assertThat((String) vars.get("cookieBegin")).doesNotContain("<nbd");
+            assertThat((String) vars.get(Vars.COOKIE_BEGIN)).doesNotContain("<nbd");
         } else {
-            assertThat((String) vars.get("cookieBegin")).contains("<nbd>");
+            assertThat((String) vars.get(Vars.COOKIE_BEGIN)).contains("<nbd>");
         }
-        assertThat((String) vars.get("cookiePrepare")).doesNotContain("<nbd");
+        assertThat((String) vars.get(Vars.COOKIE_PREPARE)).doesNotContain("<nbd");
         Path copy = assertMovedToHostB(name, "vda");
         stop(name);
         assertThat(TestImages.compare(vda, copy)).as("images identical").isTrue();
@@ -172,9 +178,10 @@ class ModesTest extends MigrationTestBase {
         }
         awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
-        assertThat(vars.get("storageTransport")).isEqualTo("nbd");
-        assertThat((String) vars.get("cookieBegin")).contains("<disk target='vda'").doesNotContain("target='vdb'");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
+        assertThat((String) vars.get(Vars.COOKIE_BEGIN)).contains("<disk target='vda'").doesNotContain("target='vdb'");
 
         JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
@@ -198,15 +205,14 @@ class ModesTest extends MigrationTestBase {
 
     @Test
     void legacyWithASelectionOfWritableDisksIsRefused() throws Exception {
-        String name = "md-tunsel";
         Map<String, Long> sizes = new LinkedHashMap<>();
         sizes.put("vda", 16 * MiB);
         sizes.put("vdb", 16 * MiB);
-        startDomain(name, sizes, MiB);
-        Set<String> before = destinationStorage();
-        String id = migrate(name, Map.of("destinationHost", "host-b", "tunnelled", true, "migrateDisks", "vda"));
-        awaitEnd(id, Duration.ofSeconds(60));
-        assertRefused(name, id, "migrateDisks", before);
+        FaultScenario s = scenario("md-tunsel", MEMORY_MIB, sizes, MiB,
+                Map.of("destinationHost", "host-b", "tunnelled", true, "migrateDisks", "vda"));
+        s.migrate();
+        s.awaitEnd(Duration.ofSeconds(60));
+        s.assertRefusedUntouched(Vars.MIGRATE_DISKS);
     }
 
     // ---- 5. refusals
@@ -219,30 +225,30 @@ class ModesTest extends MigrationTestBase {
         define(off, Map.of("vda", 16 * MiB), MiB);
 
         record Case(String label, String field, String domain, Map<String, Object> vars) { }
+        String to = Vars.DESTINATION_HOST;
         List<Case> cases = List.of(
-                new Case("unknown domain", "domain", "md-nobody", Map.of("destinationHost", "host-b")),
-                new Case("domain not running", "domain", off, Map.of("destinationHost", "host-b")),
-                new Case("unknown destination", "destinationHost", running, Map.of("destinationHost", "host-z")),
-                new Case("destination = current host", "destinationHost", running,
-                        Map.of("destinationHost", "host-a")),
-                new Case("bad copyStorage", "copyStorage", running,
-                        Map.of("destinationHost", "host-b", "copyStorage", "bogus")),
-                new Case("unknown disk", "migrateDisks", running,
-                        Map.of("destinationHost", "host-b", "migrateDisks", "vdz")),
-                new Case("negative bandwidth", "bandwidthMiBps", running,
-                        Map.of("destinationHost", "host-b", "bandwidthMiBps", -1L)),
-                new Case("bandwidth beyond any link (its bytes/s would overflow)", "bandwidthMiBps", running,
-                        Map.of("destinationHost", "host-b", "bandwidthMiBps", Long.MAX_VALUE / 1024)));
+                new Case("unknown domain", Vars.DOMAIN, "md-nobody", Map.of(to, "host-b")),
+                new Case("domain not running", Vars.DOMAIN, off, Map.of(to, "host-b")),
+                new Case("unknown destination", Vars.DESTINATION_HOST, running, Map.of(to, "host-z")),
+                new Case("destination = current host", Vars.DESTINATION_HOST, running, Map.of(to, "host-a")),
+                new Case("bad copyStorage", Vars.COPY_STORAGE, running,
+                        Map.of(to, "host-b", Vars.COPY_STORAGE, "bogus")),
+                new Case("unknown disk", Vars.MIGRATE_DISKS, running,
+                        Map.of(to, "host-b", Vars.MIGRATE_DISKS, "vdz")),
+                new Case("negative bandwidth", Vars.BANDWIDTH_MIBPS, running,
+                        Map.of(to, "host-b", Vars.BANDWIDTH_MIBPS, -1L)),
+                new Case("bandwidth beyond any link (its bytes/s would overflow)", Vars.BANDWIDTH_MIBPS, running,
+                        Map.of(to, "host-b", Vars.BANDWIDTH_MIBPS, Long.MAX_VALUE / 1024)));
         for (Case c : cases) {
             Set<String> before = destinationStorage();
             Map<String, Object> vars = new HashMap<>(c.vars());
-            vars.put("domain", c.domain());
-            String id = processEngine.getRuntimeService().startProcessInstanceByKey("storageMigration", vars).getId();
+            vars.put(Vars.DOMAIN, c.domain());
+            String id = processEngine.getRuntimeService().startProcessInstanceByKey(Bpmn.PROCESS_KEY, vars).getId();
             awaitEnd(id, Duration.ofSeconds(60));
             Map<String, Object> result = variables(id);
-            assertThat(result.get("outcome")).as("%s: failureReason %s", c.label(), result.get("failureReason"))
-                    .isEqualTo("refused");
-            assertThat((String) result.get("failureReason")).as(c.label()).startsWith(c.field() + ":");
+            assertThat(result.get(Vars.OUTCOME)).as("%s: failureReason %s", c.label(), result.get(Vars.FAILURE_REASON))
+                    .isEqualTo(Vars.OUTCOME_REFUSED);
+            assertThat((String) result.get(Vars.FAILURE_REASON)).as(c.label()).startsWith(c.field() + ":");
             assertNothingOnHostB(c.domain(), result, before, c.label());
             assertNoPortReserved(id);
         }
@@ -262,14 +268,15 @@ class ModesTest extends MigrationTestBase {
         String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
         awaitEnd(id, Duration.ofSeconds(180));
         Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("migrated");
-        assertThat(vars.get("storageTransport")).isEqualTo("nbd");
+        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
 
         List<HistoricActivityInstance> acts = processEngine.getHistoryService().createHistoricActivityInstanceQuery()
                 .processInstanceId(id).list();
-        long mirrorStart = acts.stream().filter(a -> a.getActivityId().startsWith("Task_MirrorDisks"))
+        long mirrorStart = acts.stream().filter(a -> a.getActivityId().startsWith(Bpmn.MIRROR_DISKS))
                 .mapToLong(a -> a.getStartTime().getTime()).min().orElseThrow();
-        long steady = acts.stream().filter(a -> a.getActivityId().equals("Task_WaitSteadyState"))
+        long steady = acts.stream().filter(a -> a.getActivityId().equals(Bpmn.WAIT_STEADY_STATE))
                 .mapToLong(a -> a.getEndTime().getTime()).max().orElseThrow();
         double seconds = (steady - mirrorStart) / 1000.0;
         double rate = 128 / seconds;
@@ -293,26 +300,16 @@ class ModesTest extends MigrationTestBase {
             ids.add(migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 8)));
         }
         // while at least two mirror, every reserved port is held by one migration only
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        int mirroring;
-        while (true) {
-            mirroring = 0;
-            for (String id : ids) {
-                mirroring += processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
-                        .activityId("Task_WaitSteadyState").count() > 0 ? 1 : 0;
-            }
-            if (mirroring >= 2) {
-                break;
-            }
-            assertThat(System.nanoTime()).as("two migrations mirroring at once").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        long mirroring = Wait.until("two migrations mirroring at once", Duration.ofSeconds(90),
+                () -> ids.stream().filter(id -> processEngine.getRuntimeService().createExecutionQuery()
+                        .processInstanceId(id).activityId(Bpmn.WAIT_STEADY_STATE).count() > 0).count(),
+                n -> n >= 2);
         List<Integer> ports = new ArrayList<>();
         for (String id : ids) {
             if (processEngine.getRuntimeService().createProcessInstanceQuery().processInstanceId(id).count() == 0) {
                 continue;
             }
-            for (String v : List.of("nbdPort", "migrationPort")) {
+            for (String v : List.of(Vars.NBD_PORT, Vars.MIGRATION_PORT)) {
                 Object port = processEngine.getRuntimeService().getVariable(id, v);
                 if (port != null) {
                     ports.add(((Number) port).intValue());
@@ -329,10 +326,11 @@ class ModesTest extends MigrationTestBase {
         Set<Integer> all = new HashSet<>();
         for (int i = 0; i < names.size(); i++) {
             Map<String, Object> vars = variables(ids.get(i));
-            assertThat(vars.get("outcome")).as("%s: %s", names.get(i), vars.get("failureReason"))
-                    .isEqualTo("migrated");
-            assertThat(all.add(((Number) vars.get("nbdPort")).intValue())).as("nbd port unique").isTrue();
-            assertThat(all.add(((Number) vars.get("migrationPort")).intValue())).as("migration port unique").isTrue();
+            assertThat(vars.get(Vars.OUTCOME)).as("%s: %s", names.get(i), vars.get(Vars.FAILURE_REASON))
+                    .isEqualTo(Vars.OUTCOME_MIGRATED);
+            assertThat(all.add(((Number) vars.get(Vars.NBD_PORT)).intValue())).as("nbd port unique").isTrue();
+            assertThat(all.add(((Number) vars.get(Vars.MIGRATION_PORT)).intValue())).as("migration port unique")
+                    .isTrue();
             Path copy = assertMovedToHostB(names.get(i), "vda");
             stop(names.get(i));
             assertThat(TestImages.compare(sources.get(i), copy)).as(names.get(i) + " identical").isTrue();
@@ -360,40 +358,11 @@ class ModesTest extends MigrationTestBase {
         return copy;
     }
 
-    private void assertRefused(String name, String id, String field, Set<String> before) throws IOException {
-        Map<String, Object> vars = variables(id);
-        assertThat(vars.get("outcome")).as("failureReason: %s", vars.get("failureReason")).isEqualTo("refused");
-        assertThat((String) vars.get("failureReason")).startsWith(field + ":");
-        assertNothingOnHostB(name, vars, before, name);
-        assertNoPortReserved(id);
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-a");
-        assertThat(domain.path("state").asText()).isEqualTo("running");
-    }
-
-    private void assertNothingOnHostB(String name, Map<String, Object> vars, Set<String> before, String label)
-            throws IOException {
-        assertThat(destinationStorage()).as(label + ": host-b storage as before").isEqualTo(before);
-        assertThat(hostB().domainDir(name)).as(label + ": destination folder").doesNotExist();
-        assertThat(vars).as(label + ": no destination QEMU started").doesNotContainKey("destinationPid");
-        assertThat(vars).as(label + ": no ports kept").doesNotContainKeys("nbdPort");
-    }
-
     /** Waits until the source's migration is active; false if it was over before we saw it running. */
     private static boolean awaitMigrationActive(QmpClient qmp, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            String status = SourceSide.queryMigrate(qmp).status();
-            if (status.equals("active")) {
-                return true;
-            }
-            if (status.equals("completed")) {
-                return false;
-            }
-            assertThat(System.nanoTime()).as("block migration started (status " + status + ")")
-                    .isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        String status = Wait.every(Duration.ofMillis(10)).until("block migration started", timeout,
+                () -> SourceSide.queryMigrate(qmp).status(), st -> st.equals("active") || st.equals("completed"));
+        return status.equals("active");
     }
 
     /** qemu-img check's exit code: 0 = no errors. */

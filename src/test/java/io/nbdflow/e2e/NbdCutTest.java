@@ -1,15 +1,14 @@
 package io.nbdflow.e2e;
 
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,32 +16,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The NBD connection cut in the middle of the mirror: the destination's NBD server is stopped
  * through its operators' monitor while the (bandwidth-limited) mirror still copies. The
  * migration rolls back with the same invariants as {@link FaultInjectionTest} (both use those of
- * {@link MigrationTestBase}), and the same migration started again succeeds.
+ * {@link FaultScenario}), and the same migration started again succeeds.
  */
 class NbdCutTest extends MigrationTestBase {
 
     @Test
     void nbdServerStoppedWhileDisksAreMirroredRollsBack() throws Exception {
-        String name = "nbd-cut";
-        Path vda = startDomain(name, 256 * MiB, 64 * MiB);
-        Set<String> before = destinationStorage();
-        Map<String, Object> request = Map.of("destinationHost", "host-b", "bandwidthMiBps", 16);
+        FaultScenario s = scenario("nbd-cut", 256 * MiB, 64 * MiB,
+                Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
 
-        String id = migrate(name, request);
-        try (QmpClient qmp = tools(name)) {
+        s.migrate();
+        try (QmpClient qmp = tools(s.name())) {
             awaitMirrorJobs(qmp, 1);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirror still running").anyMatch(j -> !j.ready());
             guestWrite(qmp);
-            try (QmpClient destination = QmpClient.connect(hostB().domainDir(name).resolve("qmp-tools.sock"),
+            try (QmpClient destination = QmpClient.connect(hostB().domainDir(s.name()).resolve("qmp-tools.sock"),
                     Duration.ofSeconds(10))) {
                 destination.execute("nbd-server-stop");
             }
         }
-        awaitEnd(id, Duration.ofSeconds(120));
+        s.awaitEnd(Duration.ofSeconds(120));
 
-        assertThat((String) variables(id).get("failureReason")).containsIgnoringCase("mirror");
-        assertRolledBackCleanly(name, id, "rolled-back", before, Set.of());
-        assertSameMigrationSucceeds(name, request, vda);
+        assertThat(s.failureReason()).containsIgnoringCase("mirror");
+        s.assertRolledBack();
+        s.assertSameMigrationSucceeds();
     }
 
     /**
@@ -51,7 +48,7 @@ class NbdCutTest extends MigrationTestBase {
      */
     @Override
     protected void assertHostBPortsClosed(Map<String, Object> vars) throws Exception {
-        for (String variable : List.of("nbdPort", "migrationPort")) {
+        for (String variable : List.of(Vars.NBD_PORT, Vars.MIGRATION_PORT)) {
             if (vars.get(variable) instanceof Number port) {
                 assertThat(Ports.isListening(hostB().address(), port.intValue())).as(variable + " on host-b")
                         .isFalse();

@@ -5,6 +5,7 @@ import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
+import io.nbdflow.testsupport.Wait;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 
@@ -45,15 +46,15 @@ class ProgressTest extends MigrationTestBase {
 
             // the API while the mirror copies at 8 MiB/s: the offset grows, and it is QEMU's, read now
             List<Long> copied = new ArrayList<>();
-            int bracketed = 0;
+            int[] bracketed = {0};
             try (QmpClient qmp = tools(name)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (true) {
+                // a sample every 300 ms: enough distinct figures at 8 MiB/s
+                Wait.every(Duration.ofMillis(300)).until("mirror in sync in time", Duration.ofSeconds(60), () -> {
                     List<BlockJob> before = SourceSide.mirrorJobs(qmp);
                     JsonNode disk = api().getForObject("/api/migrations/" + id, JsonNode.class).path("disks").path(0);
                     List<BlockJob> after = SourceSide.mirrorJobs(qmp);
                     if (disk.path("ready").asBoolean()) {
-                        break;
+                        return true;
                     }
                     if (!before.isEmpty() && !after.isEmpty()) {
                         long api = disk.path("bytesCopied").asLong();
@@ -61,13 +62,12 @@ class ProgressTest extends MigrationTestBase {
                         // QEMU's offset only grows: a figure read live lies between the two reads around it
                         assertThat(api).as("API figure between QEMU's offsets before and after")
                                 .isBetween(before.get(0).offset(), after.get(0).offset());
-                        bracketed++;
+                        bracketed[0]++;
                     }
-                    assertThat(System.nanoTime()).as("mirror in sync in time").isLessThan(deadline);
-                    Thread.sleep(300);
-                }
+                    return false;
+                });
             }
-            assertThat(bracketed).isGreaterThanOrEqualTo(3);
+            assertThat(bracketed[0]).isGreaterThanOrEqualTo(3);
             assertThat(copied).as("bytesCopied while mirroring").isSorted();
             assertThat(copied.stream().filter(c -> c > 0 && c < 128 * MiB).distinct().count())
                     .as("distinct figures between 0 and the whole disk: %s", copied).isGreaterThanOrEqualTo(3);
@@ -75,12 +75,8 @@ class ProgressTest extends MigrationTestBase {
             JsonNode waiting = api().getForObject("/api/migrations/" + id, JsonNode.class);
             assertThat(waiting.path("disks").path(0).path("bytesCopied").asLong()).isEqualTo(128 * MiB);
             // the launcher redraws every second: approve once it has shown the disk in sync
-            long shown = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!Files.readString(output).contains("128 / 128 MiB  in sync")) {
-                assertThat(System.nanoTime()).as("launcher shows the sync: %s", Files.readString(output))
-                        .isLessThan(shown);
-                Thread.sleep(200);
-            }
+            Wait.until("launcher shows the sync", Duration.ofSeconds(15), () -> Files.readString(output),
+                    out -> out.contains("128 / 128 MiB  in sync"));
             JsonNode tasks = api().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
             assertThat(tasks).hasSize(1);
             assertThat(api().postForEntity(engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
@@ -108,17 +104,16 @@ class ProgressTest extends MigrationTestBase {
 
     /** The launcher's first line: "migration ID: ...". */
     private static String awaitId(Path output, Process process) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Pattern first = Pattern.compile("(?m)^migration ([0-9a-f-]+): ");
-        while (true) {
-            String out = Files.exists(output) ? Files.readString(output) : "";
-            Matcher m = first.matcher(out);
-            if (m.find()) {
-                return m.group(1);
+        String out = Wait.until("launcher started the migration", Duration.ofSeconds(30), () -> {
+            String text = Files.exists(output) ? Files.readString(output) : "";
+            if (!first.matcher(text).find()) {
+                assertThat(process.isAlive()).as("launcher running: %s", text).isTrue();
             }
-            assertThat(process.isAlive()).as("launcher running: %s", out).isTrue();
-            assertThat(System.nanoTime()).as("launcher started the migration: %s", out).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+            return text;
+        }, text -> first.matcher(text).find());
+        Matcher m = first.matcher(out);
+        assertThat(m.find()).isTrue();
+        return m.group(1);
     }
 }

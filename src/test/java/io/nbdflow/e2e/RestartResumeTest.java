@@ -2,6 +2,7 @@ package io.nbdflow.e2e;
 
 import io.nbdflow.NbdflowApplication;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.QemuReaper;
@@ -17,7 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import static io.nbdflow.e2e.RestartedApplication.awaitMirrorJobs;
+import static io.nbdflow.e2e.MigrationTestBase.awaitMirrorJobs;
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,7 +63,7 @@ class RestartResumeTest {
         long sourcePid = app.sourcePid(name);
 
         String id = app.migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
-        app.awaitActivity(id, "Task_WaitSteadyState", Duration.ofSeconds(60));
+        app.awaitActivity(id, Bpmn.WAIT_STEADY_STATE, Duration.ofSeconds(60));
         try (QmpClient qmp = app.tools(name)) {
             awaitMirrorJobs(qmp, 2);
             assertThat(SourceSide.mirrorJobs(qmp)).as("mirrors still copying").anyMatch(j -> !j.ready());

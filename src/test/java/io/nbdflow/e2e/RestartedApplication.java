@@ -5,10 +5,13 @@ import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
@@ -107,7 +110,7 @@ final class RestartedApplication {
     String migrateAwaitingApproval(String name, Duration timeout) throws InterruptedException {
         String id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16,
                 "approveSwitchover", true));
-        awaitActivity(id, "UserTask_ApproveSwitchover", timeout);
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, timeout);
         return id;
     }
 
@@ -115,7 +118,7 @@ final class RestartedApplication {
     void approve(String id) {
         JsonNode tasks = api.get().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
         assertThat(tasks).as("approval task").hasSize(1);
-        assertThat(tasks.get(0).path("taskDefinitionKey").asText()).isEqualTo("UserTask_ApproveSwitchover");
+        assertThat(tasks.get(0).path("taskDefinitionKey").asText()).isEqualTo(Bpmn.APPROVE_SWITCHOVER);
         ResponseEntity<String> complete = api.get().postForEntity(
                 engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
                 MigrationTestBase.switchoverDecision(true), String.class);
@@ -134,40 +137,21 @@ final class RestartedApplication {
 
     // ---- waits
 
-    static void awaitMirrorJobs(QmpClient qmp, int count) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (SourceSide.mirrorJobs(qmp).size() < count) {
-            assertThat(System.nanoTime()).as("mirror jobs started in time").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
-
     /** Through the engine REST API: an execution of the instance waits at that activity. */
     void awaitActivity(String id, String activityId, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            JsonNode executions = api.get().getForObject(engineRest() + "/execution?processInstanceId=" + id
-                    + "&activityId=" + activityId, JsonNode.class);
-            if (executions != null && executions.isArray() && !executions.isEmpty()) {
-                return;
-            }
-            assertThat(System.nanoTime()).as("reached %s (%s)", activityId, status(id)).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Wait.explaining(() -> "status: " + status(id)).until("reached " + activityId, timeout,
+                () -> api.get().getForObject(engineRest() + "/execution?processInstanceId=" + id
+                        + "&activityId=" + activityId, JsonNode.class),
+                executions -> executions != null && executions.isArray() && !executions.isEmpty());
     }
 
     /** GET /api/migrations/{id} until the instance has ended. */
     void awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!status(id).path("phase").asText().equals("ended")) {
-            if (System.nanoTime() > deadline) {
-                JsonNode incidents = api.get().getForObject(engineRest() + "/incident?processInstanceId=" + id,
-                        JsonNode.class);
-                throw new AssertionError("migration " + id + " did not end in " + timeout + ": " + status(id)
-                        + "; incidents: " + incidents + "; application log: " + log.get());
-            }
-            Thread.sleep(250);
-        }
+        Wait.every(Duration.ofMillis(250))
+                .explaining(() -> "incidents: " + api.get().getForObject(engineRest() + "/incident?processInstanceId="
+                        + id, JsonNode.class) + "; application log: " + log.get())
+                .until("migration " + id + " ended", timeout, () -> status(id),
+                        status -> status.path("phase").asText().equals("ended"));
     }
 
     private JsonNode status(String id) {
@@ -190,7 +174,7 @@ final class RestartedApplication {
      */
     void assertMigrated(String name, String id, long sourcePid, Map<String, Path> sources) throws Exception {
         JsonNode migration = status(id);
-        assertThat(migration.path("outcome").asText()).as("migration %s", migration).isEqualTo("migrated");
+        assertThat(migration.path("outcome").asText()).as("migration %s", migration).isEqualTo(Vars.OUTCOME_MIGRATED);
         JsonNode domain = api.get().getForObject("/api/domains/" + name, JsonNode.class);
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
         assertThat(domain.path("state").asText()).isEqualTo("running");
@@ -201,7 +185,7 @@ final class RestartedApplication {
         Map<String, JsonNode> variables = new HashMap<>();
         api.get().getForObject(engineRest() + "/history/variable-instance?processInstanceId=" + id, JsonNode.class)
                 .forEach(v -> variables.put(v.path("name").asText(), v.path("value")));
-        for (String variable : List.of("nbdPort", "migrationPort")) {
+        for (String variable : List.of(Vars.NBD_PORT, Vars.MIGRATION_PORT)) {
             JsonNode value = variables.get(variable);
             assertThat(value != null && value.isNumber()).as("%s a number in %s", variable, variables).isTrue();
         }

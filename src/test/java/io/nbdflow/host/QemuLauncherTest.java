@@ -18,6 +18,7 @@ import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.QemuReaper;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.Wait;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -157,13 +158,13 @@ class QemuLauncherTest {
         processes.stop(q, Duration.ofSeconds(10)); // the dead one: nothing left to do
     }
 
-    /** A daemonized QEMU is reaped by PID 1 a little after it died (recipe gotcha 10). */
+    /**
+     * A daemonized QEMU is not our child: PID 1 reaps it, a little after it died, so its /proc
+     * entry (a zombie meanwhile) lingers for a moment.
+     */
     private static void assertGoneFromProc(long pid) throws InterruptedException {
         Path proc = Path.of("/proc", Long.toString(pid));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (Files.exists(proc) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Wait.until(proc + " gone", Duration.ofSeconds(10), () -> !Files.exists(proc));
         assertThat(proc).doesNotExist();
     }
 }

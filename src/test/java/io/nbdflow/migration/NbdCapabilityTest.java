@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.testsupport.Wait;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -106,16 +107,15 @@ class NbdCapabilityTest {
 
     /** A bare QMP exchange, so this test does not depend on the qmp package. */
     private static Set<String> queryCommands(Path socket, Process qemu) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!Files.exists(socket)) {
+        Wait.until("QMP socket " + socket, Duration.ofSeconds(20), () -> {
+            if (Files.exists(socket)) {
+                return true;
+            }
             if (!qemu.isAlive()) {
                 throw new IllegalStateException("qemu-system-x86_64 exited with " + qemu.exitValue());
             }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no QMP socket after 20 s");
-            }
-            Thread.sleep(50);
-        }
+            return false;
+        });
         ObjectMapper json = new ObjectMapper();
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));

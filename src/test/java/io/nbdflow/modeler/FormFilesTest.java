@@ -11,6 +11,7 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.process.Vars;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.StartEvent;
 import org.camunda.bpm.model.bpmn.instance.UserTask;
@@ -27,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FormFilesTest {
 
     /** The start variables a client may set, as the README lists them ("Starting a migration"). */
-    static final Set<String> START_VARIABLES = Set.of("domain", "destinationHost", "copyStorage", "migrateDisks",
-            "bandwidthMiBps", "approveSwitchover", "tunnelled");
+    static final Set<String> START_VARIABLES = Set.of(Vars.DOMAIN, Vars.DESTINATION_HOST, Vars.COPY_STORAGE,
+            Vars.MIGRATE_DISKS, Vars.BANDWIDTH_MIBPS, Vars.APPROVE_SWITCHOVER, Vars.TUNNELLED);
 
     /** Form by its id. */
     private static final Map<String, JsonNode> forms = new TreeMap<>();
@@ -81,23 +82,23 @@ class FormFilesTest {
         assertThat(form).as("forms/start-migration.form with id startMigration").isNotNull();
         Map<String, JsonNode> fields = keyed(form);
         assertThat(fields.keySet()).containsExactlyInAnyOrderElementsOf(START_VARIABLES);
-        assertThat(required(fields.get("domain"))).isTrue();
-        assertThat(required(fields.get("destinationHost"))).isTrue();
-        assertThat(required(fields.get("migrateDisks"))).isFalse();
+        assertThat(required(fields.get(Vars.DOMAIN))).isTrue();
+        assertThat(required(fields.get(Vars.DESTINATION_HOST))).isTrue();
+        assertThat(required(fields.get(Vars.MIGRATE_DISKS))).isFalse();
 
-        JsonNode copyStorage = fields.get("copyStorage");
+        JsonNode copyStorage = fields.get(Vars.COPY_STORAGE);
         assertThat(copyStorage.path("type").asText()).isEqualTo("select");
         assertThat(copyStorage.path("defaultValue").asText()).isEqualTo("all");
         assertThat(copyStorage.path("values").findValuesAsText("value")).containsExactly("all", "inc");
 
-        assertThat(fields.get("bandwidthMiBps").path("type").asText()).isEqualTo("number");
-        assertThat(fields.get("bandwidthMiBps").path("defaultValue").asInt(-1)).isZero();
-        assertThat(fields.get("approveSwitchover").path("type").asText()).isEqualTo("checkbox");
-        assertThat(fields.get("tunnelled").path("type").asText()).isEqualTo("checkbox");
-        assertThat(fields.get("migrateDisks").path("description").asText())
+        assertThat(fields.get(Vars.BANDWIDTH_MIBPS).path("type").asText()).isEqualTo("number");
+        assertThat(fields.get(Vars.BANDWIDTH_MIBPS).path("defaultValue").asInt(-1)).isZero();
+        assertThat(fields.get(Vars.APPROVE_SWITCHOVER).path("type").asText()).isEqualTo("checkbox");
+        assertThat(fields.get(Vars.TUNNELLED).path("type").asText()).isEqualTo("checkbox");
+        assertThat(fields.get(Vars.MIGRATE_DISKS).path("description").asText())
                 .isEqualTo("comma-separated targets, e.g. vda,vdc; empty = every writable disk");
         // the pattern accepts what DiskPlan accepts: empty, or vd[a-z]+ separated by commas
-        String pattern = fields.get("migrateDisks").path("validate").path("pattern").asText();
+        String pattern = fields.get(Vars.MIGRATE_DISKS).path("validate").path("pattern").asText();
         assertThat("").matches(pattern);
         assertThat("vda, vdc").matches(pattern);
         assertThat("vda,").doesNotMatch(pattern);

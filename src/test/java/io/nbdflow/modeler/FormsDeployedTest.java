@@ -4,6 +4,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.SpringQemuTest;
 import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
@@ -26,7 +28,7 @@ class FormsDeployedTest extends SpringQemuTest {
     @Test
     void startFormIsTheDeployedCamundaForm() throws Exception {
         ResponseEntity<String> ref = api().getForEntity(
-                engineRest() + "/process-definition/key/storageMigration/startForm", String.class);
+                engineRest() + "/process-definition/key/" + Bpmn.PROCESS_KEY + "/startForm", String.class);
         assertThat(ref.getStatusCode()).as(ref.getBody()).isEqualTo(HttpStatus.OK);
         JsonNode camundaFormRef = json.readTree(ref.getBody()).path("camundaFormRef");
         assertThat(camundaFormRef.path("key").asText()).as(ref.getBody()).isEqualTo("startMigration");
@@ -38,13 +40,13 @@ class FormsDeployedTest extends SpringQemuTest {
         assertThat(form.getStatusCode()).as(form.getBody()).isEqualTo(HttpStatus.OK);
         JsonNode document = json.readTree(form.getBody());
         assertThat(document.path("id").asText()).isEqualTo("startMigration");
-        assertThat(document.path("components").findValuesAsText("key")).contains("domain", "destinationHost");
+        assertThat(document.path("components").findValuesAsText("key")).contains(Vars.DOMAIN, Vars.DESTINATION_HOST);
     }
 
     @Test
     void startFormNeedsALogin() {
         ResponseEntity<String> r = anonymous().getForEntity(
-                engineRest() + "/process-definition/key/storageMigration/startForm", String.class);
+                engineRest() + "/process-definition/key/" + Bpmn.PROCESS_KEY + "/startForm", String.class);
         assertThat(r.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
     }
 
@@ -52,7 +54,7 @@ class FormsDeployedTest extends SpringQemuTest {
     void bothFormsAreDeployedAlongsideTheProcess() {
         RepositoryService repository = processEngine.getRepositoryService();
         ProcessDefinition definition = repository.createProcessDefinitionQuery()
-                .processDefinitionKey("storageMigration").latestVersion().singleResult();
+                .processDefinitionKey(Bpmn.PROCESS_KEY).latestVersion().singleResult();
         assertThat(definition).isNotNull();
         List<String> resources = repository.getDeploymentResourceNames(definition.getDeploymentId());
         assertThat(resources).anyMatch(r -> r.endsWith("storage-migration.bpmn"))

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import io.nbdflow.process.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.Activity;
 import org.camunda.bpm.model.bpmn.instance.Association;
@@ -38,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProcessModelTest {
 
     /** The steps that change something on a host, each undone by a compensation handler. */
-    static final Set<String> COMPENSATED_TASKS = Set.of("Task_PrecreateDisks", "Task_StartDestination",
-            "Task_StartNbdServer", "Task_MirrorDisks", "Task_StartMigration", "Task_StartBlockMigration");
+    static final Set<String> COMPENSATED_TASKS = Set.of(Bpmn.PRECREATE_DISKS, Bpmn.START_DESTINATION,
+            Bpmn.START_NBD_SERVER, Bpmn.MIRROR_DISKS, Bpmn.START_MIGRATION, Bpmn.START_BLOCK_MIGRATION);
 
     private static final String MODELER_NS = "http://camunda.org/schema/modeler/1.0";
 

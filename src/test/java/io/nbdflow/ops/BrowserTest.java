@@ -103,17 +103,6 @@ class BrowserTest extends SpringQemuTest {
         return (basedir == null ? Path.of("") : Path.of(basedir)).toAbsolutePath();
     }
 
-    private void awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
-                .finished().count() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end within " + timeout);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     private static String read(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

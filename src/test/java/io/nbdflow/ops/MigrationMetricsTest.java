@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
@@ -33,7 +35,7 @@ class MigrationMetricsTest extends SpringQemuTest {
         assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.CREATED);
         String id = started.getBody().path("processInstanceId").asText();
         awaitEnd(id, Duration.ofSeconds(60));
-        assertThat(variable(id, "outcome")).isEqualTo("refused");
+        assertThat(variable(id, Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_REFUSED);
 
         // counted once the engine's transaction committed, just after the instance ended
         awaitCount(ENDED_REFUSED, endedBefore + 1, Duration.ofSeconds(10));
@@ -42,7 +44,7 @@ class MigrationMetricsTest extends SpringQemuTest {
                 .isGreaterThanOrEqualTo(timedBefore + 1);
         JsonNode ended = api().getForObject("/actuator/metrics/nbdflow.migrations.ended", JsonNode.class);
         assertThat(ended.path("availableTags").findValues("values").toString())
-                .contains("migrated", "rolled-back", "refused");
+                .contains(Vars.OUTCOME_MIGRATED, Vars.OUTCOME_ROLLED_BACK, Vars.OUTCOME_REFUSED);
     }
 
     @Test
@@ -71,25 +73,7 @@ class MigrationMetricsTest extends SpringQemuTest {
     }
 
     private void awaitCount(String path, double expected, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        double now;
-        while ((now = count(path)) < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(path + " stayed at " + now + ", expected " + expected);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private void awaitEnd(String id, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
-                .finished().count() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("migration " + id + " did not end within " + timeout);
-            }
-            Thread.sleep(100);
-        }
+        Wait.until(path + " at " + expected, timeout, () -> count(path), now -> now >= expected);
     }
 
     private Object variable(String id, String name) {

@@ -1,5 +1,6 @@
 package io.nbdflow.process;
 
+import io.nbdflow.migration.StorageTransport;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.PlannedDisk;
 import io.nbdflow.process.listener.SwitchoverApprovalListener;
@@ -57,7 +58,7 @@ class StorageMigrationProcessTest {
             "startNbdServer", "mirrorDisk", "startMigration", "switchOver", "resumeDestination", "stopSource",
             "removePrecreatedDisks", "stopDestination", "stopNbdServer", "cancelMirror", "cancelMigration",
             "cancelSourceJobs", "startBlockMigration"};
-    private String transport = "nbd";
+    private String transport = StorageTransport.NBD.value();
 
     @BeforeEach
     void registerRecorders() {
@@ -68,16 +69,16 @@ class StorageMigrationProcessTest {
         }
         Mocks.register("recordRollbackDelegate", (JavaDelegate) x -> {
             calls.add("recordRollback");
-            x.setVariable("outcome", "rolled-back");
+            x.setVariable(Vars.OUTCOME, Vars.OUTCOME_ROLLED_BACK);
         });
         Mocks.register("recordRefusalDelegate", (JavaDelegate) x -> {
             calls.add("recordRefusal");
-            x.setVariable("outcome", "refused");
+            x.setVariable(Vars.OUTCOME, Vars.OUTCOME_REFUSED);
         });
         Mocks.register("recordAbortRequestDelegate", (JavaDelegate) x -> {
             calls.add("recordAbortRequest");
-            x.setVariable("abortRequested", true);
-            x.setVariable("abortReason", "aborted by " + x.getVariable("abortedBy"));
+            x.setVariable(Vars.ABORT_REQUESTED, true);
+            x.setVariable(Vars.ABORT_REASON, "aborted by " + x.getVariable("abortedBy"));
         });
         // a real step, so the abort check of every step before switchover is exercised
         Mocks.register("startDestinationDelegate", new MigrationStep() {
@@ -101,22 +102,22 @@ class StorageMigrationProcessTest {
 
     private JavaDelegate recorder(String step) {
         return (DelegateExecution x) -> {
-            Object disk = x.getVariable("disk");
+            Object disk = x.getVariable(Vars.DISK);
             calls.add(disk == null || !step.contains("irror") ? step : step + ":" + disk);
             if (step.equals("inspectSource")) {
-                x.setVariable("storageTransport", transport);
+                x.setVariable(Vars.STORAGE_TRANSPORT, transport);
                 MigrationVariables.of(x).writePlan(new DiskPlan(List.of(copied("vda"), copied("vdb"))));
-                x.setVariable("convergenceTimeout", "PT60S");
+                x.setVariable(Vars.CONVERGENCE_TIMEOUT, "PT60S");
             }
             if (step.equals("stopSource")) {
-                x.setVariable("outcome", "migrated");
+                x.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
             }
             String error = failAt.get(step);
             if (error != null && error.startsWith("technical")) {
                 throw new IllegalStateException(step + ": " + error);
             }
             if (error != null && (disk == null || error.contains((String) disk))) {
-                throw new BpmnError(error.startsWith("refuse") ? "MIGRATION_REFUSED" : "MIGRATION_FAILED",
+                throw new BpmnError(error.startsWith("refuse") ? MigrationStep.REFUSED : MigrationStep.FAILED,
                         step + " failed: " + error);
             }
         };
@@ -128,8 +129,8 @@ class StorageMigrationProcessTest {
     }
 
     private ProcessInstance start(boolean approve) {
-        return runtimeService().startProcessInstanceByKey("storageMigration",
-                Map.of("domain", "web1", "destinationHost", "host-b", "approveSwitchover", approve));
+        return runtimeService().startProcessInstanceByKey(Bpmn.PROCESS_KEY,
+                Map.of(Vars.DOMAIN, "web1", Vars.DESTINATION_HOST, "host-b", Vars.APPROVE_SWITCHOVER, approve));
     }
 
     /** Runs every due job (not timers) until none is left: the job executor's work, in the test's thread. */
@@ -160,31 +161,31 @@ class StorageMigrationProcessTest {
         ProcessInstance pi = start(false);
         runJobs();
         assertThat(pi).isWaitingAt(Bpmn.WAIT_STEADY_STATE);
-        correlate(pi, "mirrorsReady", Map.of());
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
         assertThat(pi).isWaitingAt(Bpmn.WAIT_SWITCHOVER_POINT);
-        correlate(pi, "switchoverPoint", Map.of());
+        correlate(pi, Bpmn.MESSAGE_SWITCHOVER_POINT, Map.of());
 
-        assertThat(pi).isEnded().hasPassedInOrder("Task_InspectSource", "Task_CheckBlockJobs", "Task_PrecreateDisks",
-                "Task_StartDestination", "Task_StartNbdServer", "Task_MirrorDisks", "Task_WaitSteadyState",
-                "Task_StartMigration", "Task_WaitSwitchoverPoint", "Task_SwitchOver", "Task_ResumeDestination",
-                "Task_StopSource", "EndEvent_Migrated").hasNotPassed("UserTask_ApproveSwitchover");
+        assertThat(pi).isEnded().hasPassedInOrder(Bpmn.INSPECT_SOURCE, Bpmn.CHECK_BLOCK_JOBS, Bpmn.PRECREATE_DISKS,
+                Bpmn.START_DESTINATION, Bpmn.START_NBD_SERVER, Bpmn.MIRROR_DISKS, Bpmn.WAIT_STEADY_STATE,
+                Bpmn.START_MIGRATION, Bpmn.WAIT_SWITCHOVER_POINT, Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION,
+                Bpmn.STOP_SOURCE, "EndEvent_Migrated").hasNotPassed(Bpmn.APPROVE_SWITCHOVER);
         assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
                 "startNbdServer", "mirrorDisk:vda", "mirrorDisk:vdb", "startMigration", "switchOver",
                 "resumeDestination", "stopSource");
-        assertThat(variable(pi, "outcome")).isEqualTo("migrated");
+        assertThat(variable(pi, Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_MIGRATED);
     }
 
     @Test
     void approvalHoldsTheSwitchoverUntilAPersonAgrees() {
         ProcessInstance pi = start(true);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
-        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
+        assertThat(pi).isWaitingAt(Bpmn.APPROVE_SWITCHOVER);
         assertThat(calls).doesNotContain("startMigration");
-        complete(task(pi), Map.of("switchoverApproved", true));
+        complete(task(pi), Map.of(Vars.SWITCHOVER_APPROVED, true));
         runJobs();
-        correlate(pi, "switchoverPoint", Map.of());
-        assertThat(pi).isEnded().hasPassed("UserTask_ApproveSwitchover", "EndEvent_Migrated");
+        correlate(pi, Bpmn.MESSAGE_SWITCHOVER_POINT, Map.of());
+        assertThat(pi).isEnded().hasPassed(Bpmn.APPROVE_SWITCHOVER, "EndEvent_Migrated");
     }
 
     @Test
@@ -199,27 +200,28 @@ class StorageMigrationProcessTest {
     void aDeclinedSwitchoverRollsEverythingBack() {
         ProcessInstance pi = start(true);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
-        complete(task(pi), Map.of("switchoverApproved", false));
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
+        complete(task(pi), Map.of(Vars.SWITCHOVER_APPROVED, false));
         runJobs();
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack").hasNotPassed("EndEvent_Migrated");
         assertThat(calls).doesNotContain("startMigration", "switchOver")
                 .endsWith("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopNbdServer",
                         "stopDestination", "removePrecreatedDisks", "recordRollback");
-        assertThat((String) variable(pi, "failureReason")).isEqualTo("Approve switchover: declined by an engine API call");
+        assertThat((String) variable(pi, Vars.FAILURE_REASON))
+                .isEqualTo("Approve switchover: declined by an engine API call");
     }
 
     @Test
     void aCompletionThatDecidesNothingIsRefusedAndTheTaskStays() {
         ProcessInstance pi = start(true);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
         String taskId = task(pi).getId();
         assertThatThrownBy(() -> taskService().complete(taskId))
-                .hasMessageContaining("switchoverApproved: required");
-        assertThatThrownBy(() -> taskService().complete(taskId, Map.of("switchoverApproved", "yes")))
+                .hasMessageContaining(Vars.SWITCHOVER_APPROVED + ": required");
+        assertThatThrownBy(() -> taskService().complete(taskId, Map.of(Vars.SWITCHOVER_APPROVED, "yes")))
                 .hasMessageContaining("got 'yes'");
-        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
+        assertThat(pi).isWaitingAt(Bpmn.APPROVE_SWITCHOVER);
         assertThat(calls).doesNotContain("startMigration", "cancelSourceJobs");
     }
 
@@ -228,10 +230,10 @@ class StorageMigrationProcessTest {
         failAt.put("checkBlockJobs", "refuse: block job 'backup0' active");
         ProcessInstance pi = start(false);
         runJobs();
-        assertThat(pi).isEnded().hasPassed("EndEvent_Refused").hasNotPassed("Task_PrecreateDisks");
+        assertThat(pi).isEnded().hasPassed("EndEvent_Refused").hasNotPassed(Bpmn.PRECREATE_DISKS);
         assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "recordRefusal");
-        assertThat(variable(pi, "outcome")).isEqualTo("refused");
-        assertThat((String) variable(pi, "failureReason")).contains("backup0");
+        assertThat(variable(pi, Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_REFUSED);
+        assertThat((String) variable(pi, Vars.FAILURE_REASON)).contains("backup0");
     }
 
     @Test
@@ -242,7 +244,7 @@ class StorageMigrationProcessTest {
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
         assertThat(calls).containsExactly("inspectSource", "checkBlockJobs", "precreateDisks", "startDestination",
                 "startNbdServer", "cancelSourceJobs", "stopDestination", "removePrecreatedDisks", "recordRollback");
-        assertThat((String) variable(pi, "failureReason")).contains("Address already in use");
+        assertThat((String) variable(pi, Vars.FAILURE_REASON)).contains("Address already in use");
     }
 
     @Test
@@ -259,7 +261,8 @@ class StorageMigrationProcessTest {
     void mirrorFailureReportedByTheWatchUndoesEveryMirrorThenTheDestination() {
         ProcessInstance pi = start(false);
         runJobs();
-        correlate(pi, "mirrorFailed", Map.of("watchFailure", "mirror of vda failed: No space left on device"));
+        correlate(pi, Bpmn.MESSAGE_MIRROR_FAILED,
+                Map.of(Vars.WATCH_FAILURE, "mirror of vda failed: No space left on device"));
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
         List<String> undo = calls.subList(calls.indexOf("cancelSourceJobs"), calls.size());
         assertThat(undo).startsWith("cancelSourceJobs");
@@ -267,7 +270,7 @@ class StorageMigrationProcessTest {
         assertThat(undo.subList(1, 3)).containsExactly("cancelMirror", "cancelMirror");
         assertThat(undo.subList(3, undo.size())).containsExactly("stopNbdServer", "stopDestination",
                 "removePrecreatedDisks", "recordRollback");
-        assertThat(variable(pi, "failureReason")).isEqualTo("mirror of vda failed: No space left on device");
+        assertThat(variable(pi, Vars.FAILURE_REASON)).isEqualTo("mirror of vda failed: No space left on device");
     }
 
     @Test
@@ -278,7 +281,7 @@ class StorageMigrationProcessTest {
         managementService().executeJob(timer.getId());
         runJobs();
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
-        assertThat((String) variable(pi, "failureReason")).contains("did not reach steady state within PT60S");
+        assertThat((String) variable(pi, Vars.FAILURE_REASON)).contains("did not reach steady state within PT60S");
         assertThat(calls).containsSubsequence("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopDestination");
     }
 
@@ -287,8 +290,8 @@ class StorageMigrationProcessTest {
         failAt.put("switchOver", "migration ended 'failed'");
         ProcessInstance pi = start(false);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
-        correlate(pi, "switchoverPoint", Map.of());
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
+        correlate(pi, Bpmn.MESSAGE_SWITCHOVER_POINT, Map.of());
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
         List<String> undo = calls.subList(calls.indexOf("cancelSourceJobs"), calls.size());
         assertThat(undo.get(1)).isEqualTo("cancelMigration");
@@ -297,23 +300,24 @@ class StorageMigrationProcessTest {
 
     @Test
     void withoutNbdTheLegacyBlockMigrationIsTakenAndUndoneLikeTheRest() {
-        transport = "legacy";
+        transport = StorageTransport.LEGACY.value();
         ProcessInstance pi = start(false);
         runJobs();
         assertThat(pi).isWaitingAt(Bpmn.WAIT_BLOCK_MIGRATION);
-        correlate(pi, "blockMigrationDone", Map.of("downtimeMs", 12L));
-        assertThat(pi).isEnded().hasPassedInOrder("Task_PrecreateDisks", "Task_StartDestination",
-                "Task_StartBlockMigration", "Task_WaitBlockMigration", "Task_ResumeDestination", "Task_StopSource")
-                .hasNotPassed("Task_StartNbdServer", "Task_MirrorDisks", "Task_SwitchOver");
+        correlate(pi, Bpmn.MESSAGE_BLOCK_MIGRATION_DONE, Map.of(Vars.DOWNTIME_MS, 12L));
+        assertThat(pi).isEnded().hasPassedInOrder(Bpmn.PRECREATE_DISKS, Bpmn.START_DESTINATION,
+                Bpmn.START_BLOCK_MIGRATION, Bpmn.WAIT_BLOCK_MIGRATION, Bpmn.RESUME_DESTINATION, Bpmn.STOP_SOURCE)
+                .hasNotPassed(Bpmn.START_NBD_SERVER, Bpmn.MIRROR_DISKS, Bpmn.SWITCH_OVER);
 
         calls.clear();
         ProcessInstance failing = start(false);
         runJobs();
-        correlate(failing, "migrationFailed", Map.of("watchFailure", "block migration failed: Broken pipe"));
+        correlate(failing, Bpmn.MESSAGE_MIGRATION_FAILED,
+                Map.of(Vars.WATCH_FAILURE, "block migration failed: Broken pipe"));
         assertThat(failing).isEnded().hasPassed("EndEvent_RolledBack");
         assertThat(calls).endsWith("startBlockMigration", "cancelSourceJobs", "cancelMigration", "stopDestination",
                 "removePrecreatedDisks", "recordRollback");
-        assertThat(variable(failing, "failureReason")).isEqualTo("block migration failed: Broken pipe");
+        assertThat(variable(failing, Vars.FAILURE_REASON)).isEqualTo("block migration failed: Broken pipe");
     }
 
     @Test
@@ -323,30 +327,31 @@ class StorageMigrationProcessTest {
         managementService().executeJob(managementService().createJobQuery().singleResult().getId());
         managementService().executeJob(managementService().createJobQuery().singleResult().getId());
         managementService().executeJob(managementService().createJobQuery().singleResult().getId());
-        runtimeService().createMessageCorrelation("abortMigration").processInstanceId(pi.getId())
+        runtimeService().createMessageCorrelation(Bpmn.MESSAGE_ABORT).processInstanceId(pi.getId())
                 .setVariable("abortedBy", "alice").correlate();
         runJobs();
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack", "EndEvent_AbortRecorded");
         assertThat(calls).doesNotContain("startDestination", "startNbdServer");
         assertThat(calls).endsWith("precreateDisks", "recordAbortRequest", "cancelSourceJobs", "removePrecreatedDisks",
                 "recordRollback");
-        assertThat(variable(pi, "failureReason")).isEqualTo("aborted by alice");
+        assertThat(variable(pi, Vars.FAILURE_REASON)).isEqualTo("aborted by alice");
     }
 
     @Test
     void anAbortDuringAWaitIsTurnedIntoARollbackByTheWatcher() {
         ProcessInstance pi = start(true);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
-        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover");
-        runtimeService().createMessageCorrelation("abortMigration").processInstanceId(pi.getId())
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
+        assertThat(pi).isWaitingAt(Bpmn.APPROVE_SWITCHOVER);
+        runtimeService().createMessageCorrelation(Bpmn.MESSAGE_ABORT).processInstanceId(pi.getId())
                 .setVariable("abortedBy", "bob").correlate();
-        assertThat(pi).isWaitingAt("UserTask_ApproveSwitchover"); // recorded, not yet acted on
-        correlate(pi, "mirrorFailed", Map.of("watchFailure", "aborted by bob")); // what the watcher sends
+        assertThat(pi).isWaitingAt(Bpmn.APPROVE_SWITCHOVER); // recorded, not yet acted on
+        // what the watcher sends
+        correlate(pi, Bpmn.MESSAGE_MIRROR_FAILED, Map.of(Vars.WATCH_FAILURE, "aborted by bob"));
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack");
         assertThat(calls).containsSubsequence("cancelSourceJobs", "cancelMirror", "cancelMirror", "stopNbdServer",
                 "stopDestination", "removePrecreatedDisks", "recordRollback");
-        assertThat(variable(pi, "failureReason")).isEqualTo("aborted by bob");
+        assertThat(variable(pi, Vars.FAILURE_REASON)).isEqualTo("aborted by bob");
     }
 
     // ---- every failure point: the undo handlers of exactly the completed steps, in reverse order
@@ -359,13 +364,13 @@ class StorageMigrationProcessTest {
         ProcessInstance pi = start(false);
         runJobs();
         if (failingStep.equals("startMigration")) {
-            correlate(pi, "mirrorsReady", Map.of()); // it follows the wait for steady state
+            correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of()); // it follows the wait for steady state
         }
         assertThat(pi).isEnded().hasPassed("EndEvent_RolledBack").hasNotPassed("EndEvent_Migrated");
         int failedAt = calls.lastIndexOf(failingStep);
         assertThat(calls.subList(failedAt + 1, calls.size())).containsExactlyElementsOf(expectedAfterFailure);
-        assertThat((String) variable(pi, "failureReason")).contains(failingStep + " failed: QEMU said no");
-        assertThat(variable(pi, "outcome")).isEqualTo("rolled-back");
+        assertThat((String) variable(pi, Vars.FAILURE_REASON)).contains(failingStep + " failed: QEMU said no");
+        assertThat(variable(pi, Vars.OUTCOME)).isEqualTo(Vars.OUTCOME_ROLLED_BACK);
     }
 
     static Stream<Arguments> failurePoints() {
@@ -384,9 +389,10 @@ class StorageMigrationProcessTest {
         failAt.put("resumeDestination", "technical: destination monitor gone");
         ProcessInstance pi = start(false);
         runJobs();
-        correlate(pi, "mirrorsReady", Map.of());
-        runtimeService().createMessageCorrelation("switchoverPoint").processInstanceId(pi.getId()).correlate();
-        managementService().executeJob(managementService().createJobQuery().activityId("Task_SwitchOver")
+        correlate(pi, Bpmn.MESSAGE_MIRRORS_READY, Map.of());
+        runtimeService().createMessageCorrelation(Bpmn.MESSAGE_SWITCHOVER_POINT).processInstanceId(pi.getId())
+                .correlate();
+        managementService().executeJob(managementService().createJobQuery().activityId(Bpmn.SWITCH_OVER)
                 .singleResult().getId());
         // the job executor's four attempts (the first and three retries), each failing
         for (int attempt = 0; attempt < 4; attempt++) {
@@ -395,7 +401,7 @@ class StorageMigrationProcessTest {
             assertThatThrownBy(() -> managementService().executeJob(job.getId()))
                     .hasMessageContaining("destination monitor gone");
         }
-        assertThat(pi).isNotEnded().isWaitingAt("Task_ResumeDestination");
+        assertThat(pi).isNotEnded().isWaitingAt(Bpmn.RESUME_DESTINATION);
         assertThat(runtimeService().createIncidentQuery().processInstanceId(pi.getId()).singleResult()
                 .getIncidentMessage()).contains("destination monitor gone");
         assertThat(calls).endsWith("switchOver", "resumeDestination", "resumeDestination", "resumeDestination",
@@ -421,22 +427,22 @@ class StorageMigrationProcessTest {
             }
         });
         ProcessInstance pi = start(false);
-        runJobsUntil("Task_StartNbdServer");
+        runJobsUntil(Bpmn.START_NBD_SERVER);
         Context.setJobExecutorContext(new JobExecutorContext());
         try {
             // back-off: the next attempt is due 1 s, then 5 s, then 15 s after a failure
             long[] waitsMs = {1_000, 5_000, 15_000};
             for (int attempt = 0; attempt < 3; attempt++) {
-                Job job = managementService().createJobQuery().activityId("Task_StartNbdServer").singleResult();
+                Job job = managementService().createJobQuery().activityId(Bpmn.START_NBD_SERVER).singleResult();
                 assertThatThrownBy(() -> managementService().executeJob(job.getId()))
                         .hasMessageContaining("monitor connection closed");
                 assertThat(pi).isNotEnded();
-                long dueIn = managementService().createJobQuery().activityId("Task_StartNbdServer").singleResult()
+                long dueIn = managementService().createJobQuery().activityId(Bpmn.START_NBD_SERVER).singleResult()
                         .getDuedate().getTime() - System.currentTimeMillis();
                 assertThat(dueIn).as("wait after failure %d", attempt + 1)
                         .isBetween(waitsMs[attempt] - 1_000, waitsMs[attempt]);
             }
-            managementService().executeJob(managementService().createJobQuery().activityId("Task_StartNbdServer")
+            managementService().executeJob(managementService().createJobQuery().activityId(Bpmn.START_NBD_SERVER)
                     .singleResult().getId());
         } finally {
             Context.removeJobExecutorContext();
@@ -448,7 +454,7 @@ class StorageMigrationProcessTest {
         assertThat(calls).endsWith("startNbdServer", "startNbdServer", "startNbdServer", "startNbdServer",
                 "cancelSourceJobs",
                 "stopDestination", "removePrecreatedDisks", "recordRollback");
-        assertThat((String) variable(pi, "failureReason")).contains("monitor connection closed");
+        assertThat((String) variable(pi, Vars.FAILURE_REASON)).contains("monitor connection closed");
         assertThat(runtimeService().createIncidentQuery().count()).isZero();
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.testsupport.Wait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -271,7 +272,7 @@ class QmpClientFakeServerTest {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(700);
+        Wait.pause("connect keeps trying while nothing listens", Duration.ofMillis(700));
         assertFalse(connecting.isDone());
 
         try (FakeQmpServer lateServer = FakeQmpServer.start(late)) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.testsupport.Wait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -130,7 +131,7 @@ class QmpClientQemuTest {
                     throw new java.util.concurrent.CompletionException(e);
                 }
             });
-            Thread.sleep(300);
+            Wait.pause("a running QEMU would have answered by now", Duration.ofMillis(300));
             assertFalse(pending.isDone(), "the command should be waiting for the frozen QEMU");
 
             long start = System.nanoTime();
@@ -182,14 +183,9 @@ class QmpClientQemuTest {
     }
 
     private static QmpEvent nextEventNamed(BlockingQueue<QmpEvent> events, String name) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            QmpEvent event = events.poll(100, TimeUnit.MILLISECONDS);
-            if (event != null && event.name().equals(name)) {
-                return event;
-            }
-        }
-        throw new AssertionError("no " + name + " event within 10 s");
+        // the queue's poll blocks for 100 ms itself: no pause between two probes
+        return Wait.every(Duration.ZERO).until("a " + name + " event", Duration.ofSeconds(10),
+                () -> events.poll(100, TimeUnit.MILLISECONDS), event -> event != null && event.name().equals(name));
     }
 
     /** SIGSTOP: the process stays alive but stops reading its monitor. */

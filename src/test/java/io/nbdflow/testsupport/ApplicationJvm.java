@@ -48,21 +48,20 @@ public final class ApplicationJvm {
      */
     public static void awaitUp(Process app, Path log, TestRestTemplate anonymous, TestRestTemplate api)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (true) {
-            assertThat(app.isAlive()).as("application running; its log: %s", tail(log)).isTrue();
-            assertThat(System.nanoTime()).as("application up in time; its log: %s", tail(log)).isLessThan(deadline);
-            try {
-                if (anonymous.getForEntity("/actuator/health", String.class).getStatusCode() == HttpStatus.OK) {
-                    assertThat(api.getForEntity("/engine-rest/engine", String.class).getStatusCode())
-                            .isEqualTo(HttpStatus.OK);
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
+        Wait.every(Duration.ofMillis(250)).explaining(() -> "its log: " + tail(log))
+                .until("application up in time", Duration.ofSeconds(180), () -> {
+                    assertThat(app.isAlive()).as("application running; its log: %s", tail(log)).isTrue();
+                    try {
+                        if (anonymous.getForEntity("/actuator/health", String.class).getStatusCode() == HttpStatus.OK) {
+                            assertThat(api.getForEntity("/engine-rest/engine", String.class).getStatusCode())
+                                    .isEqualTo(HttpStatus.OK);
+                            return true;
+                        }
+                    } catch (RuntimeException notYet) {
+                        // not listening yet
+                    }
+                    return false;
+                });
     }
 
     /** The causes, then the end of the log: a failed start ends in a long stack trace. */

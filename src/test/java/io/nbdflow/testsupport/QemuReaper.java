@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -47,17 +48,11 @@ public final class QemuReaper {
     }
 
     private static void waitUntilGone(long pid) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (QemuProcesses.isLiveQemu(pid)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("QEMU pid " + pid + " survived SIGKILL");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            Wait.until("QEMU pid " + pid + " gone after SIGKILL", Duration.ofSeconds(10),
+                    () -> !QemuProcesses.isLiveQemu(pid));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.nbdflow.testsupport;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 import io.nbdflow.NbdflowApplication;
 import io.nbdflow.host.Host;
@@ -61,7 +64,7 @@ public abstract class SpringQemuTest {
     private Path testRoot;
 
     /** Requests as the engine user test/test. */
-    protected TestRestTemplate api() {
+    public TestRestTemplate api() {
         return restTemplate.withBasicAuth(NbdflowTestContext.USER, NbdflowTestContext.PASSWORD);
     }
 
@@ -75,17 +78,42 @@ public abstract class SpringQemuTest {
         return "/engine-rest/engine/" + processEngine.getName();
     }
 
-    protected Host hostA() {
+    public Host hostA() {
         return hosts.get("host-a");
     }
 
-    protected Host hostB() {
+    public Host hostB() {
         return hosts.get("host-b");
     }
 
     /** This context's folder below /tmp; the hosts' folders lie in it. */
     protected Path testRoot() {
         return testRoot;
+    }
+
+    // ---- process instances of this context's engine
+
+    /** Waits until the instance has ended; on timeout fails with its incidents and variables. */
+    public void awaitEnd(String id, Duration timeout) throws InterruptedException {
+        Wait.explaining(() -> "incidents: " + processEngine.getRuntimeService().createIncidentQuery()
+                        .processInstanceId(id).list().stream()
+                        .map(i -> i.getActivityId() + ": " + i.getIncidentMessage()).toList()
+                        + "; variables: " + variables(id))
+                .until("migration " + id + " ended", timeout, () -> ended(id));
+    }
+
+    /** Whether the instance has ended (the history knows it as finished). */
+    public boolean ended(String id) {
+        return processEngine.getHistoryService().createHistoricProcessInstanceQuery().processInstanceId(id)
+                .finished().count() > 0;
+    }
+
+    /** The process variables of that instance, running or ended (from the history). */
+    public Map<String, Object> variables(String id) {
+        Map<String, Object> vars = new HashMap<>();
+        processEngine.getHistoryService().createHistoricVariableInstanceQuery().processInstanceId(id).list()
+                .forEach(v -> vars.put(v.getName(), v.getValue()));
+        return vars;
     }
 
     @AfterEach
