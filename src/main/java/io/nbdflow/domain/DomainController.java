@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The domain API under /api/domains (see the contract); errors are mapped in io.nbdflow.web. */
+/** The domain API under /api/domains (README, "Domains"); errors are mapped in io.nbdflow.web. */
 @RestController
 @RequestMapping("/api/domains")
 public class DomainController {

@@ -6,7 +6,7 @@ import io.nbdflow.qmp.QmpException;
 import java.util.Set;
 
 /**
- * Which QMP commands each side's QEMU offers: the NBD capability check of the seed. An interface
+ * Which QMP commands each side's QEMU offers: whether NBD can carry the disks. An interface
  * so a test can present a QEMU without NBD and see the migration take another path.
  */
 public interface CapabilityProbe {

@@ -14,7 +14,7 @@ class CookieXmlTest {
     private static final String UUID = "4dea22b3-1d52-d8f3-2516-782e98ab3fa0";
 
     @Test
-    void sourceCookieIsWrittenAsTheContractShowsAndReadBack() {
+    void sourceCookieIsWrittenInLibvirtsFormAndReadBack() {
         MigrationCookie cookie = new MigrationCookie("web1", UUID, "host-a",
                 new Nbd(null, List.of(new NbdDisk("vda", 15032385536L), new NbdDisk("vdb", 1048576))));
 
@@ -58,7 +58,7 @@ class CookieXmlTest {
     }
 
     @Test
-    void contractExampleIsRead() {
+    void libvirtsExampleIsRead() {
         MigrationCookie cookie = CookieXml.parse("""
                 <qemu-migration>
                   <name>web1</name>
