@@ -1,14 +1,13 @@
 package io.nbdflow.host;
 
+import io.nbdflow.qmp.QmpTransport;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -253,14 +252,7 @@ final class LocalHostConnection implements HostConnection {
 
     @Override
     public ByteChannel openMonitor(Path socket) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return QmpTransport.unixSocket(socket).open();
     }
 
     @Override
