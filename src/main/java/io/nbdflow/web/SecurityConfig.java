@@ -1,5 +1,7 @@
 package io.nbdflow.web;
 
+import java.time.Clock;
+
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.rest.security.auth.impl.HttpBasicAuthenticationProvider;
@@ -14,10 +16,31 @@ import org.springframework.core.Ordered;
  * /actuator/metrics get {@link ApiAuthenticationFilter}; all check the engine's users. The web
  * apps have their own login. /actuator/health stays open and shows its components to a logged-in
  * user only ({@link HealthLoginFilter}); no other actuator endpoint is exposed
- * (management.endpoints.web.exposure.include in application.yaml).
+ * (management.endpoints.web.exposure.include in application.yaml). What a logged-in user may do
+ * follows the roles ({@link io.nbdflow.security.Roles}), and every login is throttled per client
+ * ({@link LoginThrottle}).
  */
 @Configuration
 public class SecurityConfig {
+
+    @Bean
+    public LoginThrottle loginThrottle() {
+        return new LoginThrottle(Clock.systemUTC());
+    }
+
+    /**
+     * Before every login filter: a client with too many wrong logins is held off (429) before its
+     * password is checked. The web apps' login form is included; their other requests use the session.
+     */
+    @Bean
+    public FilterRegistrationBean<LoginThrottleFilter> loginThrottling(LoginThrottle throttle) {
+        FilterRegistrationBean<LoginThrottleFilter> registration = new FilterRegistrationBean<>(
+                new LoginThrottleFilter(throttle));
+        registration.setName("login-throttling");
+        registration.addUrlPatterns("/api/*", "/engine-rest/*", "/actuator/*", "/camunda/api/admin/auth/user/*");
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+        return registration;
+    }
 
     @Bean
     public FilterRegistrationBean<EngineRestAuthenticationFilter> engineRestAuthentication(ProcessEngine engine) {
