@@ -45,7 +45,12 @@ import org.springframework.test.context.ContextConfiguration;
  * that name instead (see {@link NbdflowTestContext}).
  * <p>
  * A wrong password makes the engine refuse that user for a while (login throttling): test bad
- * credentials with a user of your own, never with test/test.
+ * credentials with a user of your own, never with test/test. More than four wrong logins within a
+ * minute from one address hold off every login from it (429): a test that needs more sends them
+ * from a client address of its own (see io.nbdflow.web.LoginThrottleTest).
+ * <p>
+ * test/test is in camunda-admin and may do everything; {@link TestUsers} makes users of the other
+ * roles, or of none.
  */
 @SpringBootTest(classes = NbdflowApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ContextConfiguration(initializers = NbdflowTestContext.class)

@@ -98,8 +98,12 @@ class LoginThrottleTest extends SpringQemuTest {
         String wrong = basic(user, "wrong");
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            String path = i % 2 == 0 ? "/api/domains" : engineRest() + "/process-definition";
-            Reply r = get(client, path, wrong);
+            // the APIs' HTTP Basic and the web apps' login form count alike
+            Reply r = switch (i % 3) {
+                case 0 -> get(client, "/api/domains", wrong);
+                case 1 -> get(client, engineRest() + "/process-definition", wrong);
+                default -> webappLogin(client, user, "wrong");
+            };
             statuses.add(r.status);
             if (r.status == 429) {
                 assertThat(Integer.parseInt(r.header("Retry-After"))).isBetween(1, 60);
@@ -167,13 +171,38 @@ class LoginThrottleTest extends SpringQemuTest {
 
     /** A plain HTTP/1.1 GET sent from the given local address. */
     private Reply get(String localAddress, String path, String authorization) throws IOException {
+        return send(localAddress, "GET " + path + " HTTP/1.1\r\nAuthorization: " + authorization + "\r\n", "");
+    }
+
+    /** The web apps' login form for Cockpit, with the CSRF cookie of a first page view, as a browser sends it. */
+    private Reply webappLogin(String localAddress, String user, String password) throws IOException {
+        Reply page = send(localAddress, "GET /camunda/app/cockpit/ HTTP/1.1\r\n", "");
+        StringBuilder cookies = new StringBuilder();
+        String token = "";
+        for (String line : page.head.split("\r\n")) {
+            if (line.regionMatches(true, 0, "Set-Cookie:", 0, 11)) {
+                String pair = line.substring(11).trim().split(";", 2)[0];
+                cookies.append(cookies.isEmpty() ? "" : "; ").append(pair);
+                if (pair.startsWith("XSRF-TOKEN=")) {
+                    token = pair.substring("XSRF-TOKEN=".length());
+                }
+            }
+        }
+        String form = "username=" + user + "&password=" + password;
+        return send(localAddress, "POST /camunda/api/admin/auth/user/" + processEngine.getName()
+                + "/login/cockpit HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+                + form.length() + "\r\nX-XSRF-TOKEN: " + token + "\r\nCookie: " + cookies + "\r\n", form);
+    }
+
+    /** One HTTP/1.1 request (request line and headers, then the body) sent from the given local address. */
+    private Reply send(String localAddress, String requestHead, String body) throws IOException {
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress(localAddress, 0));
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: "
-                    + authorization + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write((requestHead + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream all = new ByteArrayOutputStream();
