@@ -7,6 +7,9 @@ import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.testsupport.Wait;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.ResponseEntity;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +58,33 @@ class CleanHostsTest extends MigrationTestBase {
         stop(name);
         assertThat(original).as("the source's image, kept").exists();
         assertThat(TestImages.compare(original, hostB().storageDir().resolve(name + "-vda.qcow2"))).isTrue();
+    }
+
+    @Test
+    void anIncrementalCopyRemovesTheSourcesTopLayerAndKeepsItsBackingFile() throws Exception {
+        String name = "ch-inc";
+        Path base = TestImages.create(hostA().storageDir(), "ch-inc-template.qcow2", "qcow2", 32 * MiB);
+        TestImages.write(base, "qcow2", 0x11, 0, 4 * MiB);
+        String baseHash = sha256(base);
+        Path top = TestImages.createOverlay(hostA().storageDir(), name + "-src-vda.qcow2", base, "qcow2");
+        TestImages.write(top, "qcow2", 0x22, 8 * MiB, MiB);
+        ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT, new HttpEntity<>(
+                Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks",
+                        List.of(Map.of("target", "vda", "file", top.toString(), "format", "qcow2")))), String.class);
+        assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
+        api().postForEntity("/api/domains/" + name + "/start", null, String.class);
+
+        String id = migrate(name, Map.of("destinationHost", "host-b", "copyStorage", "inc",
+                Vars.KEEP_SOURCE_DISKS, false));
+        awaitMigrated(id);
+        Wait.until("the top layer removed", Duration.ofSeconds(10), () -> !Files.exists(top));
+        assertThat(base).as("the backing file, which the copy still uses").exists();
+        assertThat(sha256(base)).isEqualTo(baseHash);
+
+        stop(name);
+        Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
+        assertThat(TestImages.verify(copy, "qcow2", 0x11, 0, 4 * MiB)).as("backing data seen through").isTrue();
+        assertThat(TestImages.verify(copy, "qcow2", 0x22, 8 * MiB, MiB)).as("top layer copied").isTrue();
     }
 
     /** Migrates the domain from one host to the other; then the host it left holds nothing of it. */
