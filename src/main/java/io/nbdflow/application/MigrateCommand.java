@@ -5,5 +5,5 @@ package io.nbdflow.application;
  * out. The migration's first step checks it; nothing here is trusted.
  */
 public record MigrateCommand(String destinationHost, String copyStorage, String migrateDisks, Boolean tunnelled,
-                             Long bandwidthMiBps, Boolean approveSwitchover) {
+                             Long bandwidthMiBps, Boolean approveSwitchover, Boolean keepSourceDisks) {
 }

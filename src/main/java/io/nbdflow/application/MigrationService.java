@@ -55,6 +55,7 @@ public class MigrationService {
         vars.put(Vars.TUNNELLED, Boolean.TRUE.equals(command.tunnelled()));
         vars.put(Vars.BANDWIDTH_MIBPS, command.bandwidthMiBps() == null ? 0L : command.bandwidthMiBps());
         vars.put(Vars.APPROVE_SWITCHOVER, Boolean.TRUE.equals(command.approveSwitchover()));
+        vars.put(Vars.KEEP_SOURCE_DISKS, Boolean.TRUE.equals(command.keepSourceDisks()));
         return runtime.startProcessInstanceByKey(Bpmn.PROCESS_KEY, domain, vars).getId();
     }
 

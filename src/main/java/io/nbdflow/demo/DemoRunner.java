@@ -83,7 +83,8 @@ public class DemoRunner {
         System.out.printf("demo VM '%s' runs on %s with vda (512 MiB, 96 MiB written) and vdb (128 MiB, 32 MiB written)%n",
                 DOMAIN, a.name());
 
-        String id = migrations.start(DOMAIN, new MigrateCommand(b.name(), "all", null, false, 64L, false));
+        // host-a keeps its files, so that the demo can be checked by comparing them with the copies
+        String id = migrations.start(DOMAIN, new MigrateCommand(b.name(), "all", null, false, 64L, false, true));
         System.out.println("migrating to " + b.name() + " (mirror and migration limited to 64 MiB/s so you can watch)");
         MigrationView status = follow(id);
 

@@ -137,6 +137,17 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public Optional<Path> realPath(Path path) {
+        try {
+            return Optional.of(path.toRealPath());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot resolve " + path + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
     public void createDirectories(Path dir) {
         try {
             Files.createDirectories(dir);

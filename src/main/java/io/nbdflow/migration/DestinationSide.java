@@ -1,5 +1,6 @@
 package io.nbdflow.migration;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.DiskNames;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
@@ -8,6 +9,8 @@ import io.nbdflow.qmp.QmpException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The QMP steps on the destination QEMU (libvirt's Prepare and Finish phases). Order matters: the QEMU is
@@ -52,6 +55,48 @@ public final class DestinationSide {
     public static List<String> exportNames(QmpClient qmp) throws QmpException {
         return java.util.stream.StreamSupport.stream(qmp.execute("query-block-exports").spliterator(), false)
                 .map(e -> e.path("id").asText()).toList();
+    }
+
+    /**
+     * Writes the disk's node to stable storage: its data and, for qcow2, the metadata QEMU still
+     * holds in memory (the L2 and refcount tables). Until then a copy that the legacy block
+     * migration wrote reads back empty after the destination QEMU dies, however complete the
+     * migration said it was. QMP of QEMU 7.2 has no flush command; HMP's {@code qemu-io} flushes any
+     * block backend ({@code -drive} id) or node ({@code -blockdev} node name) and answers nothing
+     * on success, QEMU's error otherwise.
+     */
+    public static void flushDisk(QmpClient qmp, String target) throws QmpException {
+        String node = DiskNames.nodeName(target);
+        String answer = qmp.execute("human-monitor-command",
+                Map.of("command-line", "qemu-io " + node + " \"flush\"")).asText();
+        if (!answer.isBlank()) {
+            throw new QmpCommandException("human-monitor-command", "GenericError",
+                    "flush of " + node + " failed: " + answer.strip());
+        }
+    }
+
+    /**
+     * Every image file the QEMU has open, backing files included (the {@code file} of each block
+     * node): what it really uses, whatever the process variables say.
+     */
+    public static Set<String> openFiles(QmpClient qmp) throws QmpException {
+        Set<String> files = new TreeSet<>();
+        for (JsonNode node : qmp.execute("query-named-block-nodes")) {
+            collectFiles(node, files);
+        }
+        return files;
+    }
+
+    private static void collectFiles(JsonNode node, Set<String> files) {
+        if (node.hasNonNull("file")) {
+            files.add(node.path("file").asText());
+        }
+        for (JsonNode image = node.path("image"); !image.isMissingNode();
+             image = image.path("backing-image")) {
+            if (image.hasNonNull("filename")) {
+                files.add(image.path("filename").asText());
+            }
+        }
     }
 
     public static void resume(QmpClient qmp) throws QmpException {

@@ -17,9 +17,12 @@ import java.util.function.Function;
  * @param bandwidthBytesPerSecond the limit for the mirrors and the RAM, in bytes per second; 0 for none
  * @param tunnelled               whether the disks must travel inside the migration stream (no NBD)
  * @param approveSwitchover       whether a person approves the switchover
+ * @param keepSourceDisks         whether the source host keeps its files of the copied disks once the
+ *                                domain runs on the destination (by default they are removed)
  */
 public record MigrationRequest(String domain, String destinationHost, CopyStorage copyStorage, DiskSelection disks,
-                               long bandwidthBytesPerSecond, boolean tunnelled, boolean approveSwitchover) {
+                               long bandwidthBytesPerSecond, boolean tunnelled, boolean approveSwitchover,
+                               boolean keepSourceDisks) {
     /** The names of the request's fields, as the user gives them (and as the process stores them). */
     public static final String DOMAIN = "domain";
     public static final String DESTINATION_HOST = "destinationHost";
@@ -28,6 +31,7 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
     public static final String TUNNELLED = "tunnelled";
     public static final String BANDWIDTH_MIBPS = "bandwidthMiBps";
     public static final String APPROVE_SWITCHOVER = "approveSwitchover";
+    public static final String KEEP_SOURCE_DISKS = "keepSourceDisks";
 
     private static final long MIB = 1L << 20;
     /** 1 TiB/s: beyond any link, and its bytes per second still fit QEMU's int64. */
@@ -79,6 +83,7 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
         }
         boolean tunnelled = flag(input, TUNNELLED);
         boolean approveSwitchover = flag(input, APPROVE_SWITCHOVER);
+        boolean keepSourceDisks = flag(input, KEEP_SOURCE_DISKS);
         long mibps = bandwidth == null ? 0 : ((Number) bandwidth).longValue();
         if (mibps < 0 || mibps > MAX_BANDWIDTH_MIBPS) {
             throw new MigrationRefusedException(BANDWIDTH_MIBPS, BANDWIDTH_MIBPS
@@ -86,7 +91,7 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
         }
         return new MigrationRequest(domain, destinationHost, copyStorage,
                 new DiskSelection(text(input.apply(MIGRATE_DISKS))), bytesPerSecond(mibps), tunnelled,
-                approveSwitchover);
+                approveSwitchover, keepSourceDisks);
     }
 
     private static String requiredText(Function<String, ?> input, String name) {

@@ -60,6 +60,7 @@ public final class MigrationVariables {
     public void writeRequest(MigrationRequest request) {
         writer.accept(Vars.TUNNELLED, request.tunnelled());
         writer.accept(Vars.APPROVE_SWITCHOVER, request.approveSwitchover());
+        writer.accept(Vars.KEEP_SOURCE_DISKS, request.keepSourceDisks());
         writer.accept(Vars.BANDWIDTH_MIBPS, request.bandwidthMiBps());
         writer.accept(Vars.COPY_STORAGE, request.copyStorage().value());
     }
@@ -70,7 +71,8 @@ public final class MigrationVariables {
                 CopyStorage.fromValue(string(Vars.COPY_STORAGE)), new DiskSelection(string(Vars.MIGRATE_DISKS)),
                 MigrationRequest.bytesPerSecond(longValue(Vars.BANDWIDTH_MIBPS, 0)),
                 Boolean.TRUE.equals(reader.apply(Vars.TUNNELLED)),
-                Boolean.TRUE.equals(reader.apply(Vars.APPROVE_SWITCHOVER)));
+                Boolean.TRUE.equals(reader.apply(Vars.APPROVE_SWITCHOVER)),
+                Boolean.TRUE.equals(reader.apply(Vars.KEEP_SOURCE_DISKS)));
     }
 
     public String domain() {

@@ -17,6 +17,7 @@ public final class Vars {
     /** Long, in MiB/s; 0 for no limit. */
     public static final String BANDWIDTH_MIBPS = MigrationRequest.BANDWIDTH_MIBPS;
     public static final String APPROVE_SWITCHOVER = MigrationRequest.APPROVE_SWITCHOVER;
+    public static final String KEEP_SOURCE_DISKS = MigrationRequest.KEEP_SOURCE_DISKS;
     /** The approval task's decision (its form's checkbox). */
     public static final String SWITCHOVER_APPROVED = "switchoverApproved";
     // outputs

@@ -387,6 +387,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
         vars.put("domain", Map.of("value", domain, "type", "String"));
         vars.put("destinationHost", Map.of("value", "host-b", "type", "String"));
         vars.put("bandwidthMiBps", Map.of("value", 0, "type", "Long"));
+        vars.put("keepSourceDisks", Map.of("value", true, "type", "Boolean")); // each copy is compared with it
         ResponseEntity<JsonNode> r = api().postForEntity(engineRest() + "/process-definition/key/storageMigration/start",
                 Map.of("variables", vars), JsonNode.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();

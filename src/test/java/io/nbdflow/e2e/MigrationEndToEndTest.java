@@ -48,6 +48,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         vars.put("domain", Map.of("value", "e2e1", "type", "String"));
         vars.put("destinationHost", Map.of("value", "host-b", "type", "String"));
         vars.put("bandwidthMiBps", Map.of("value", 64, "type", "Long"));
+        vars.put("keepSourceDisks", Map.of("value", true, "type", "Boolean")); // compared with the copies below
         ResponseEntity<JsonNode> started = api().postForEntity(
                 "/engine-rest/process-definition/key/storageMigration/start", Map.of("variables", vars), JsonNode.class);
         assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.OK);

@@ -107,11 +107,23 @@ abstract class MigrationTestBase extends SpringQemuTest {
                 .isEqualTo(HttpStatus.OK);
     }
 
-    /** Starts a migration through POST /api/domains/{name}/migrate; returns its process instance id. */
+    /**
+     * Starts a migration through POST /api/domains/{name}/migrate; returns its process instance id.
+     * The checks after a migration compare the copy with the source's image, so the source host
+     * keeps it ({@code keepSourceDisks=true}) unless the body says otherwise.
+     */
     protected String migrate(String name, Map<String, Object> body) {
-        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", body, JsonNode.class);
+        ResponseEntity<JsonNode> r = api().postForEntity("/api/domains/" + name + "/migrate", keepingSource(body),
+                JsonNode.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
         return r.getBody().path("processInstanceId").asText();
+    }
+
+    /** The body with {@code keepSourceDisks=true} unless it gives the field. */
+    static Map<String, Object> keepingSource(Map<String, Object> body) {
+        Map<String, Object> withKeep = new java.util.HashMap<>(body);
+        withKeep.putIfAbsent(Vars.KEEP_SOURCE_DISKS, true);
+        return withKeep;
     }
 
     /** The body of {@code POST /engine-rest/task/{id}/complete} for the approval task: the form's decision. */

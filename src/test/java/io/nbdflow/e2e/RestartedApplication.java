@@ -98,10 +98,13 @@ final class RestartedApplication {
         return QemuProcesses.readPid(hostDir("a", name).resolve(QemuInstance.PID_FILE)).orElseThrow();
     }
 
-    /** Starts a migration through POST /api/domains/{name}/migrate; returns its process instance id. */
+    /**
+     * Starts a migration through POST /api/domains/{name}/migrate; returns its process instance id.
+     * The source host keeps its images (for the comparison with the copies) unless the body says otherwise.
+     */
     String migrate(String name, Map<String, Object> body) {
-        ResponseEntity<JsonNode> r = api.get().postForEntity("/api/domains/" + name + "/migrate", body,
-                JsonNode.class);
+        ResponseEntity<JsonNode> r = api.get().postForEntity("/api/domains/" + name + "/migrate",
+                MigrationTestBase.keepingSource(body), JsonNode.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(String.valueOf(r.getBody())).isTrue();
         return r.getBody().path("processInstanceId").asText();
     }

@@ -31,7 +31,7 @@ class MigrationRequestTest {
         MigrationRequest request = MigrationRequest.parse(input());
 
         assertThat(request).isEqualTo(new MigrationRequest("web1", "host-b", CopyStorage.ALL,
-                DiskSelection.EVERY_WRITABLE_DISK, 0, false, false));
+                DiskSelection.EVERY_WRITABLE_DISK, 0, false, false, false));
         assertThat(request.disks().everyWritableDisk()).isTrue();
         assertThat(request.bandwidthMiBps()).isZero();
     }
@@ -39,13 +39,15 @@ class MigrationRequestTest {
     @Test
     void everyFieldIsRead() {
         MigrationRequest request = MigrationRequest.parse(input("domain", " web1 ", "copyStorage", " INC ",
-                "migrateDisks", "vda, vdb", "tunnelled", true, "bandwidthMiBps", 16, "approveSwitchover", true));
+                "migrateDisks", "vda, vdb", "tunnelled", true, "bandwidthMiBps", 16, "approveSwitchover", true,
+                "keepSourceDisks", true));
 
         assertThat(request.domain()).isEqualTo("web1");
         assertThat(request.copyStorage()).isEqualTo(CopyStorage.INC);
         assertThat(request.disks()).isEqualTo(new DiskSelection("vda, vdb"));
         assertThat(request.tunnelled()).isTrue();
         assertThat(request.approveSwitchover()).isTrue();
+        assertThat(request.keepSourceDisks()).isTrue();
         // converted once, here: MiB/s in, bytes per second for QEMU
         assertThat(request.bandwidthBytesPerSecond()).isEqualTo(16 * MIB);
         assertThat(request.bandwidthMiBps()).isEqualTo(16L);
@@ -75,6 +77,8 @@ class MigrationRequestTest {
         assertRefused(input("tunnelled", "yes"), "tunnelled", "tunnelled: expected true or false, got 'yes'");
         assertRefused(input("approveSwitchover", 1), "approveSwitchover",
                 "approveSwitchover: expected true or false, got '1'");
+        assertRefused(input("keepSourceDisks", "true"), "keepSourceDisks",
+                "keepSourceDisks: expected true or false, got 'true'");
     }
 
     @Test

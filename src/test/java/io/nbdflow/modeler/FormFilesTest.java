@@ -29,7 +29,7 @@ class FormFilesTest {
 
     /** The start variables a client may set, as the README lists them ("Starting a migration"). */
     static final Set<String> START_VARIABLES = Set.of(Vars.DOMAIN, Vars.DESTINATION_HOST, Vars.COPY_STORAGE,
-            Vars.MIGRATE_DISKS, Vars.BANDWIDTH_MIBPS, Vars.APPROVE_SWITCHOVER, Vars.TUNNELLED);
+            Vars.MIGRATE_DISKS, Vars.BANDWIDTH_MIBPS, Vars.APPROVE_SWITCHOVER, Vars.TUNNELLED, Vars.KEEP_SOURCE_DISKS);
 
     /** Form by its id. */
     private static final Map<String, JsonNode> forms = new TreeMap<>();
@@ -95,6 +95,8 @@ class FormFilesTest {
         assertThat(fields.get(Vars.BANDWIDTH_MIBPS).path("defaultValue").asInt(-1)).isZero();
         assertThat(fields.get(Vars.APPROVE_SWITCHOVER).path("type").asText()).isEqualTo("checkbox");
         assertThat(fields.get(Vars.TUNNELLED).path("type").asText()).isEqualTo("checkbox");
+        assertThat(fields.get(Vars.KEEP_SOURCE_DISKS).path("type").asText()).isEqualTo("checkbox");
+        assertThat(fields.get(Vars.KEEP_SOURCE_DISKS).path("defaultValue").asBoolean(true)).isFalse();
         assertThat(fields.get(Vars.MIGRATE_DISKS).path("description").asText())
                 .isEqualTo("comma-separated targets, e.g. vda,vdc; empty = every writable disk");
         // the pattern accepts what DiskPlan accepts: empty, or vd[a-z]+ separated by commas

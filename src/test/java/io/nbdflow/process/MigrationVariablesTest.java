@@ -39,7 +39,7 @@ class MigrationVariablesTest {
                 .containsEntry("tunnelled", false).containsEntry("approveSwitchover", false)
                 .containsEntry("domain", "web1").containsEntry("migrateDisks", "vda");
         assertThat(variables.request()).isEqualTo(new MigrationRequest("web1", "host-b", CopyStorage.INC,
-                new DiskSelection("vda"), 16L << 20, false, false));
+                new DiskSelection("vda"), 16L << 20, false, false, false));
     }
 
     @Test
@@ -59,7 +59,7 @@ class MigrationVariablesTest {
     @Test
     void everyValueIsPlain() {
         variables.writeRequest(new MigrationRequest("web1", "host-b", CopyStorage.ALL,
-                DiskSelection.EVERY_WRITABLE_DISK, 0, true, true));
+                DiskSelection.EVERY_WRITABLE_DISK, 0, true, true, true));
         variables.writePlan(PLAN);
         variables.writeTransport(StorageTransport.LEGACY);
         variables.writeNbdPort(49152);

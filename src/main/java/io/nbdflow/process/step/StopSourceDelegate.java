@@ -1,19 +1,41 @@
 package io.nbdflow.process.step;
 
+import io.nbdflow.domain.DomainDefinition;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.HostConnection;
+import io.nbdflow.migration.DestinationSide;
+import io.nbdflow.migration.SourceCopies;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
+import io.nbdflow.qmp.QmpClient;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.cfg.TransactionState;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
 /**
- * Confirm, on the source: quits the source QEMU (its disk files stay where they are; removing them
- * is a person's decision) and hands the domain to the destination host with its new files.
+ * Confirm, on the source. First every copied disk is flushed on the destination: until then the
+ * copy may exist only in the destination QEMU's memory (the legacy block migration leaves the
+ * qcow2 metadata unwritten), and the source's image is the only durable one. Then the source QEMU
+ * quits and the domain belongs to the destination host with its new files. Once that is committed,
+ * the source host's images of the copied disks are removed (see {@link SourceCopies} for which
+ * ones), unless the request keeps them; so the domain can later come back to this host.
+ * A destination QEMU that is gone by now is an incident for a person: the source is not quit.
  */
 @Component("stopSourceDelegate")
 public class StopSourceDelegate implements JavaDelegate {
+    private static final Logger log = LoggerFactory.getLogger(StopSourceDelegate.class);
+
     private final MigrationResources resources;
 
     public StopSourceDelegate(MigrationResources resources) {
@@ -21,14 +43,56 @@ public class StopSourceDelegate implements JavaDelegate {
     }
 
     @Override
-    public void execute(DelegateExecution execution) {
+    public void execute(DelegateExecution execution) throws Exception {
         String domain = Vars.string(execution, Vars.DOMAIN);
+        MigrationVariables variables = MigrationVariables.of(execution);
+        List<String> copied = variables.plan().targetsToCopy();
+        QmpClient destination = resources.destinationMonitor(execution);
+        for (String target : copied) {
+            DestinationSide.flushDisk(destination, target);
+        }
+        Set<String> openOnDestination = DestinationSide.openFiles(destination);
+
+        Host sourceHost = resources.sourceHost(execution);
+        // read before the move: the files the definition names on the source host are the ones to remove
+        Optional<DomainDefinition> before = resources.domains().find(domain)
+                .filter(d -> d.host().equals(sourceHost.name()));
         resources.source(execution).ifPresent(q -> resources.processes().stop(q, resources.tuning().qemuStopTimeout()));
         resources.domains().moveTo(domain, Vars.string(execution, Vars.DESTINATION_HOST),
-                MigrationVariables.of(execution).plan().destinationDisks());
+                variables.plan().destinationDisks());
         resources.releaseBookkeeping(execution.getProcessInstanceId(), domain);
         execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
         execution.setVariable(Vars.TOTAL_TIME_MS,
                 System.currentTimeMillis() - Vars.longValue(execution, Vars.STARTED_AT, 0));
+
+        if (before.isPresent() && !variables.request().keepSourceDisks()) {
+            List<Path> files = SourceCopies.removable(before.get().disks(), copied, openOnDestination,
+                    sourceHost.storageDir());
+            HostConnection connection = resources.hosts().connection(sourceHost);
+            // only once the domain's new home is committed: until then these files are still its own
+            Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
+                    context -> removeSourceCopies(connection, domain, files));
+        }
+    }
+
+    private static void removeSourceCopies(HostConnection host, String domain, List<Path> files) {
+        Path storage = host.realPath(host.host().storageDir()).orElse(null);
+        for (Path file : files) {
+            try {
+                // the folder the file is in, links resolved, must still be the storage folder or below it
+                Optional<Path> folder = host.realPath(file.getParent());
+                if (storage == null || folder.isEmpty() || !(folder.get().startsWith(storage))) {
+                    log.warn("{}: kept {} on {}: it does not lie in the storage folder {}", domain, file,
+                            host.host().name(), host.host().storageDir());
+                    continue;
+                }
+                if (host.deleteIfExists(file)) {
+                    log.info("{}: removed {} on {}: the domain runs on its copy now", domain, file,
+                            host.host().name());
+                }
+            } catch (RuntimeException e) {
+                log.warn("{}: could not remove {} on {}: {}", domain, file, host.host().name(), e.getMessage());
+            }
+        }
     }
 }
