@@ -78,6 +78,9 @@ public interface HostConnection {
     /** Whether a regular file exists at that path (following links). */
     boolean isRegularFile(Path path);
 
+    /** The path with every symbolic link resolved and no "." or ".."; empty if nothing exists there. */
+    Optional<Path> realPath(Path path);
+
     /** Creates the folder and its parents; nothing if it exists. */
     void createDirectories(Path dir);
 

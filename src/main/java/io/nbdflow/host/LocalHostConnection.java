@@ -137,6 +137,15 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public Optional<Path> realPath(Path path) {
+        try {
+            return Optional.of(path.toRealPath());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public void createDirectories(Path dir) {
         try {
             Files.createDirectories(dir);

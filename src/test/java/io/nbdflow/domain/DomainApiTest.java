@@ -18,11 +18,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -37,8 +38,14 @@ class DomainApiTest extends SpringQemuTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    @TempDir
+    /** This test's own folder in the hosts' allowed image folder (root/src). */
     Path images;
+
+    @BeforeEach
+    void imagesFolder() throws Exception {
+        images = Files.createDirectories(testRoot().resolve(NbdflowTestContext.SOURCE_IMAGES)
+                .resolve("t" + COUNTER.incrementAndGet()));
+    }
 
     @Autowired
     Monitors monitors;
