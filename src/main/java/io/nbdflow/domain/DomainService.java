@@ -94,6 +94,7 @@ public class DomainService {
             if (state != DomainState.SHUTOFF) {
                 throw new DomainConflictException("domain '" + name + "' is already " + state.json());
             }
+            requireDisksInImageDirs(d);
             launcher.launch(new LaunchRequest(d.vm(), hosts.get(d.host()), DiskAttachment.DRIVE, false));
             return view(d, state(d));
         }
@@ -173,6 +174,17 @@ public class DomainService {
         }
         return new DomainView.DiskView(disk.target(), disk.file(), disk.format(), disk.readonly(), capacity,
                 allocation);
+    }
+
+    /** Checked again before QEMU opens them: a link may have been pointed elsewhere since the definition. */
+    private void requireDisksInImageDirs(DomainDefinition d) {
+        Host host = hosts.get(d.host());
+        for (int i = 0; i < d.disks().size(); i++) {
+            if (!hosts.inImageDirs(host, Path.of(d.disks().get(i).file()))) {
+                throw new DomainValidationException("disks[" + i + "].file", quote(d.disks().get(i).file())
+                        + " is not a file inside the image-dirs of host '" + host.name() + "' (any more)");
+            }
+        }
     }
 
     // --- validation: each failure names the offending field

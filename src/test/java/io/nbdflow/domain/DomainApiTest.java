@@ -301,9 +301,19 @@ class DomainApiTest extends SpringQemuTest {
         ResponseEntity<String> ok = put(name, definition("host-a", 64,
                 List.of(disk("vda", inside, "raw"))));
         assertThat(ok.getStatusCode()).as(ok.getBody()).isEqualTo(HttpStatus.OK);
-        ResponseEntity<String> alias = put(uniqueName("alias"), definition("host-a", 64,
+        String aliasName = uniqueName("alias");
+        ResponseEntity<String> alias = put(aliasName, definition("host-a", 64,
                 List.of(disk("vda", linkInside, "raw"))));
         assertThat(alias.getStatusCode()).as(alias.getBody()).isEqualTo(HttpStatus.OK);
+
+        // the link pointed elsewhere after the definition: the start refuses it, no QEMU opens the file
+        Files.delete(linkInside);
+        Files.createSymbolicLink(linkInside, Path.of("/etc/passwd"));
+        ResponseEntity<String> start = post("/api/domains/" + aliasName + "/start");
+        assertThat(start.getStatusCode()).as(start.getBody()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(json(start).get("field").asText()).isEqualTo("disks[0].file");
+        assertThat(hostA().stateDir().resolve(aliasName)).doesNotExist();
+        assertThat(get(aliasName).get("state").asText()).isEqualTo("shutoff");
     }
 
     @Test

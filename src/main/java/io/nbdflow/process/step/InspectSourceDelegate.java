@@ -101,6 +101,10 @@ public class InspectSourceDelegate extends MigrationStep {
     private void requireDisksInImageDirs(DomainDefinition domain, Host source) {
         for (int i = 0; i < domain.disks().size(); i++) {
             DiskDefinition disk = domain.disks().get(i);
+            if (!resources.hosts().connection(source).isRegularFile(Path.of(disk.file()))) {
+                throw refused("disks[" + i + "].file: '" + disk.file() + "' of domain '" + domain.name()
+                        + "' is not a file on host '" + source.name() + "'");
+            }
             if (!resources.hosts().inImageDirs(source, Path.of(disk.file()))) {
                 throw refused("disks[" + i + "].file: '" + disk.file() + "' of domain '" + domain.name()
                         + "' is outside the image-dirs of host '" + source.name() + "'");
