@@ -1,7 +1,10 @@
 package io.nbdflow.application;
 
+import io.nbdflow.domain.DomainNotFoundException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.MigrationRefusedException;
+import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.MirrorJobs;
 import io.nbdflow.migration.SourceSide;
@@ -45,8 +48,17 @@ public class MigrationService {
         this.resources = resources;
     }
 
-    /** Starts the migration of that domain (business key: the domain); answers its process instance id. */
+    /**
+     * Starts the migration of that domain (business key: the domain); answers its process instance id.
+     * The request is checked first by the same rules the migration's first step applies, so a bad one
+     * is refused here (InvalidMigrationRequestException naming the field) rather than started and
+     * refused later; a domain that does not exist is DomainNotFoundException. What only the hosts can
+     * tell (running? already migrating?) is still the first step's to check.
+     */
     public String start(String domain, MigrateCommand command) {
+        if (command == null) {
+            throw new InvalidMigrationRequestException("body", "body: a JSON object with destinationHost is required");
+        }
         Map<String, Object> vars = new HashMap<>();
         vars.put(Vars.DOMAIN, domain);
         putIfPresent(vars, Vars.DESTINATION_HOST, command.destinationHost());
@@ -56,6 +68,14 @@ public class MigrationService {
         vars.put(Vars.BANDWIDTH_MIBPS, command.bandwidthMiBps() == null ? 0L : command.bandwidthMiBps());
         vars.put(Vars.APPROVE_SWITCHOVER, Boolean.TRUE.equals(command.approveSwitchover()));
         vars.put(Vars.KEEP_SOURCE_DISKS, Boolean.TRUE.equals(command.keepSourceDisks()));
+        try {
+            MigrationRequest.parse(vars);
+        } catch (MigrationRefusedException e) {
+            throw new InvalidMigrationRequestException(e.field(), e.getMessage());
+        }
+        if (resources.domains().find(domain).isEmpty()) {
+            throw new DomainNotFoundException(domain);
+        }
         return runtime.startProcessInstanceByKey(Bpmn.PROCESS_KEY, domain, vars).getId();
     }
 

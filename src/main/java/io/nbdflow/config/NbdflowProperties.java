@@ -33,8 +33,12 @@ public record NbdflowProperties(
     /** Host names appear in the API and in process variables: keep them plain. */
     static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-    /** One entry of {@code nbdflow.hosts}, as written; the host layer turns it into a host of its own. */
-    public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper) {
+    /**
+     * One entry of {@code nbdflow.hosts}, as written; the host layer turns it into a host of its own.
+     * {@code imageDirs}: the only folders a domain's disk files may lie in (default: the storage-dir).
+     */
+    public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper,
+                            List<String> imageDirs) {
     }
 
     /** Tuning of the migration process (read by the process layer). */
@@ -110,6 +114,19 @@ public record NbdflowProperties(
         }
         requireAbsolute(h.stateDir, prefix + ".state-dir", errors);
         requireAbsolute(h.storageDir, prefix + ".storage-dir", errors);
+        if (h.imageDirs != null) {
+            if (h.imageDirs.isEmpty()) {
+                errors.rejectValue(prefix + ".image-dirs", "required",
+                        "must list at least one folder (leave it out for the storage-dir)");
+            }
+            for (int i = 0; i < h.imageDirs.size(); i++) {
+                requireAbsolute(h.imageDirs.get(i), prefix + ".image-dirs[" + i + "]", errors);
+                if (h.imageDirs.get(i) != null && Path.of(h.imageDirs.get(i)).normalize().getNameCount() == 0) {
+                    errors.rejectValue(prefix + ".image-dirs[" + i + "]", "invalid",
+                            "'/' would allow every file of the host as a disk");
+                }
+            }
+        }
         if (h.qemuWrapper != null && h.qemuWrapper.stream().anyMatch(a -> a == null || a.isBlank())) {
             errors.rejectValue(prefix + ".qemu-wrapper", "invalid", "must not contain empty arguments");
         }

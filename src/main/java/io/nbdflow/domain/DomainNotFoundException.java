@@ -4,6 +4,6 @@ package io.nbdflow.domain;
 public class DomainNotFoundException extends RuntimeException {
 
     public DomainNotFoundException(String name) {
-        super("domain '" + name + "' is not defined");
+        super("domain " + DomainService.quote(name) + " is not defined");
     }
 }

@@ -94,6 +94,7 @@ public class DomainService {
             if (state != DomainState.SHUTOFF) {
                 throw new DomainConflictException("domain '" + name + "' is already " + state.json());
             }
+            requireDisksInImageDirs(d);
             launcher.launch(new LaunchRequest(d.vm(), hosts.get(d.host()), DiskAttachment.DRIVE, false));
             return view(d, state(d));
         }
@@ -175,12 +176,23 @@ public class DomainService {
                 allocation);
     }
 
+    /** Checked again before QEMU opens them: a link may have been pointed elsewhere since the definition. */
+    private void requireDisksInImageDirs(DomainDefinition d) {
+        Host host = hosts.get(d.host());
+        for (int i = 0; i < d.disks().size(); i++) {
+            if (!hosts.inImageDirs(host, Path.of(d.disks().get(i).file()))) {
+                throw new DomainValidationException("disks[" + i + "].file", quote(d.disks().get(i).file())
+                        + " is not a file inside the image-dirs of host '" + host.name() + "' (any more)");
+            }
+        }
+    }
+
     // --- validation: each failure names the offending field
 
     private static void validateName(String name) {
         if (!VmNames.isValid(name)) {
-            throw new DomainValidationException("name", "'" + name
-                    + "' is not a domain name (letter or digit, then letters, digits, '_', '.', '-'; at most 64)");
+            throw new DomainValidationException("name", quote(name)
+                    + " is not a domain name (letter or digit, then letters, digits, '_', '.', '-'; at most 64)");
         }
     }
 
@@ -189,7 +201,7 @@ public class DomainService {
             throw new DomainValidationException("host", "is required");
         }
         return hosts.find(host).orElseThrow(() -> new DomainValidationException("host",
-                "unknown host '" + host + "'; configured: "
+                "unknown host " + quote(host) + "; configured: "
                         + String.join(", ", hosts.all().stream().map(Host::name).toList())));
     }
 
@@ -219,22 +231,22 @@ public class DomainService {
             }
             if (!DiskNames.isTarget(disk.target())) {
                 throw new DomainValidationException(field + ".target",
-                        "'" + disk.target() + "' does not match vd[a-z]+");
+                        quote(disk.target()) + " does not match vd[a-z]+");
             }
             Integer sameTarget = targets.putIfAbsent(disk.target(), i);
             if (sameTarget != null) {
                 throw new DomainValidationException(field + ".target",
-                        "duplicate target '" + disk.target() + "' (also disks[" + sameTarget + "])");
+                        "duplicate target " + quote(disk.target()) + " (also disks[" + sameTarget + "])");
             }
             if (!DiskNames.isFormat(disk.format())) {
                 throw new DomainValidationException(field + ".format",
-                        "'" + disk.format() + "' is not a supported format (qcow2, raw)");
+                        quote(disk.format()) + " is not a supported format (qcow2, raw)");
             }
             Path file = validateFile(host, disk.file(), field + ".file");
             Integer sameFile = files.putIfAbsent(file, i);
             if (sameFile != null) {
                 throw new DomainValidationException(field + ".file",
-                        "'" + disk.file() + "' is already disks[" + sameFile + "]");
+                        quote(disk.file()) + " is already disks[" + sameFile + "]");
             }
             validateFormat(host, file, disk.format(), field + ".format");
             result.add(new DiskDefinition(disk.target(), file.toString(), disk.format(), disk.readonly()));
@@ -250,19 +262,35 @@ public class DomainService {
         try {
             path = Path.of(file);
         } catch (InvalidPathException e) {
-            throw new DomainValidationException(field, "'" + file + "' is not a path");
+            throw new DomainValidationException(field, quote(file) + " is not a path");
         }
         if (!path.isAbsolute()) {
-            throw new DomainValidationException(field, "'" + file + "' is not an absolute path");
+            throw new DomainValidationException(field, quote(file) + " is not an absolute path");
         }
         path = path.normalize();
         if (!hosts.connection(host).exists(path)) {
-            throw new DomainValidationException(field, "'" + file + "' does not exist");
+            throw new DomainValidationException(field, quote(file) + " does not exist");
         }
         if (!hosts.connection(host).isRegularFile(path)) {
-            throw new DomainValidationException(field, "'" + file + "' is not a regular file");
+            throw new DomainValidationException(field, quote(file) + " is not a regular file");
+        }
+        // a disk is opened read-write by QEMU running as root: only images from the host's own folders,
+        // links resolved, so that no host file (/etc/passwd ...) becomes a guest's disk
+        if (!hosts.inImageDirs(host, path)) {
+            throw new DomainValidationException(field, quote(file) + " is outside the image-dirs of host '"
+                    + host.name() + "' (" + String.join(", ", host.imageDirs().stream().map(Path::toString).toList())
+                    + "), links resolved");
         }
         return path;
+    }
+
+    /** An input value as an error message quotes it: at most 64 characters, so no answer echoes a huge input. */
+    static String quote(String value) {
+        if (value == null) {
+            return "null";
+        }
+        return "'" + (value.length() > 64 ? value.substring(0, 64) + "...' (" + value.length() + " characters)"
+                : value + "'");
     }
 
     /** A raw declaration for a qcow2 image would hand the guest the image's metadata: refuse it. */

@@ -10,10 +10,18 @@ import java.util.List;
  * QEMU is launched through {@code qemuWrapper} if one is given (e.g. {@code ip netns exec vms}:
  * the host's network lives in a namespace), else directly.
  */
-public record Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper) {
+public record Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
+                   List<Path> imageDirs) {
 
+    /** imageDirs: the folders a domain's disk files may lie in; null or empty means the storage-dir alone. */
     public Host {
         qemuWrapper = qemuWrapper == null ? List.of() : List.copyOf(qemuWrapper);
+        imageDirs = imageDirs == null || imageDirs.isEmpty() ? List.of(storageDir)
+                : imageDirs.stream().map(Path::normalize).toList();
+    }
+
+    public Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper) {
+        this(name, address, stateDir, storageDir, qemuWrapper, null);
     }
 
     public Host(String name, InetAddress address, Path stateDir, Path storageDir) {

@@ -78,7 +78,7 @@ public interface HostConnection {
     /** Whether a regular file exists at that path (following links). */
     boolean isRegularFile(Path path);
 
-    /** The path with every symbolic link resolved; empty if nothing exists there. */
+    /** The path with every symbolic link resolved and no "." or ".."; empty if nothing exists there. */
     Optional<Path> realPath(Path path);
 
     /** Creates the folder and its parents; nothing if it exists. */

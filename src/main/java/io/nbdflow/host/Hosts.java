@@ -28,7 +28,8 @@ public class Hosts {
     public Hosts(NbdflowProperties properties) {
         this(properties.hosts().stream()
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
-                        Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper()))
+                        Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper(),
+                        h.imageDirs() == null ? null : h.imageDirs().stream().map(Path::of).toList()))
                 .toList(), properties.portRange());
         all.forEach(this::createFolders);
     }
@@ -57,6 +58,20 @@ public class Hosts {
     /** The one connection to that host, through which everything on it is done. */
     public HostConnection connection(Host host) {
         return connections.get(get(host.name()).name());
+    }
+
+    /**
+     * Whether that file, every symbolic link on its way resolved on the host, lies inside one of the
+     * host's image-dirs (themselves resolved too). A file that does not exist is not inside.
+     */
+    public boolean inImageDirs(Host host, Path file) {
+        HostConnection connection = connection(host);
+        Optional<Path> real = connection.realPath(file);
+        if (real.isEmpty()) {
+            return false;
+        }
+        return get(host.name()).imageDirs().stream().map(connection::realPath).flatMap(Optional::stream)
+                .anyMatch(dir -> real.get().startsWith(dir) && !real.get().equals(dir));
     }
 
     public PortRange ports() {

@@ -18,7 +18,7 @@ public enum CopyStorage {
             case "all" -> ALL;
             case "inc" -> INC;
             default -> throw new IllegalArgumentException(
-                    "copyStorage: expected 'all' or 'inc', got '" + v + "'");
+                    "copyStorage: expected 'all' or 'inc', got " + MigrationRequest.quote(v));
         };
     }
 

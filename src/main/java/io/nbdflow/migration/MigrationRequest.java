@@ -1,5 +1,7 @@
 package io.nbdflow.migration;
 
+import io.nbdflow.host.VmNames;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -34,6 +36,10 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
     public static final String KEEP_SOURCE_DISKS = "keepSourceDisks";
 
     private static final long MIB = 1L << 20;
+    /** Host names are at most 64 characters (nbdflow.hosts[].name). */
+    private static final int MAX_HOST_NAME = 64;
+    /** Room for every target a domain can have, comma-separated. */
+    private static final int MAX_MIGRATE_DISKS = 1024;
     /** 1 TiB/s: beyond any link, and its bytes per second still fit QEMU's int64. */
     public static final long MAX_BANDWIDTH_MIBPS = 1L << 20;
 
@@ -69,17 +75,31 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
      */
     public static MigrationRequest parse(Function<String, ?> input) {
         String domain = requiredText(input, DOMAIN);
+        if (!VmNames.isValid(domain)) {
+            throw new MigrationRefusedException(DOMAIN, DOMAIN + ": " + quote(domain)
+                    + " is not a domain name (letter or digit, then letters, digits, '_', '.', '-'; at most 64)");
+        }
         String destinationHost = requiredText(input, DESTINATION_HOST);
+        if (destinationHost.length() > MAX_HOST_NAME) {
+            throw new MigrationRefusedException(DESTINATION_HOST, DESTINATION_HOST + ": " + quote(destinationHost)
+                    + " is longer than a host name (at most " + MAX_HOST_NAME + " characters)");
+        }
         CopyStorage copyStorage;
         try {
-            copyStorage = CopyStorage.parse(text(input.apply(COPY_STORAGE)));
+            copyStorage = CopyStorage.parse(bounded(input, COPY_STORAGE, 16));
         } catch (IllegalArgumentException e) {
             throw new MigrationRefusedException(COPY_STORAGE, e.getMessage());
         }
+        String migrateDisks = bounded(input, MIGRATE_DISKS, MAX_MIGRATE_DISKS);
         Object bandwidth = input.apply(BANDWIDTH_MIBPS);
         if (bandwidth != null && !(bandwidth instanceof Number)) {
             throw new MigrationRefusedException(BANDWIDTH_MIBPS,
-                    BANDWIDTH_MIBPS + ": expected a number of MiB/s, got '" + bandwidth + "'");
+                    BANDWIDTH_MIBPS + ": expected a number of MiB/s, got " + quote(bandwidth));
+        }
+        if (bandwidth != null && !isWhole((Number) bandwidth)) {
+            // a silently truncated limit is not the one asked for
+            throw new MigrationRefusedException(BANDWIDTH_MIBPS,
+                    BANDWIDTH_MIBPS + ": expected a whole number of MiB/s, got " + bandwidth);
         }
         boolean tunnelled = flag(input, TUNNELLED);
         boolean approveSwitchover = flag(input, APPROVE_SWITCHOVER);
@@ -90,7 +110,7 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
                     + ": expected 0 (no limit) or a number of MiB/s up to " + MAX_BANDWIDTH_MIBPS + ", got " + mibps);
         }
         return new MigrationRequest(domain, destinationHost, copyStorage,
-                new DiskSelection(text(input.apply(MIGRATE_DISKS))), bytesPerSecond(mibps), tunnelled,
+                new DiskSelection(migrateDisks), bytesPerSecond(mibps), tunnelled,
                 approveSwitchover, keepSourceDisks);
     }
 
@@ -98,7 +118,7 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
         Object v = input.apply(name);
         if (!(v instanceof String s) || s.isBlank()) {
             throw new MigrationRefusedException(name, name + ": required (a string), got "
-                    + (v == null ? "nothing" : "'" + v + "'"));
+                    + (v == null ? "nothing" : quote(v)));
         }
         return s.strip();
     }
@@ -107,12 +127,38 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
     private static boolean flag(Function<String, ?> input, String name) {
         Object v = input.apply(name);
         if (v != null && !(v instanceof Boolean)) {
-            throw new MigrationRefusedException(name, name + ": expected true or false, got '" + v + "'");
+            throw new MigrationRefusedException(name, name + ": expected true or false, got " + quote(v));
         }
         return Boolean.TRUE.equals(v);
     }
 
     private static String text(Object v) {
         return v == null ? null : v.toString();
+    }
+
+    /** The text of that field, refused beyond {@code max} characters (it is stored and echoed). */
+    private static String bounded(Function<String, ?> input, String name, int max) {
+        String v = text(input.apply(name));
+        if (v != null && v.length() > max) {
+            throw new MigrationRefusedException(name, name + ": " + quote(v) + " is longer than " + max + " characters");
+        }
+        return v;
+    }
+
+    private static boolean isWhole(Number n) {
+        if (n instanceof Double || n instanceof Float) {
+            double d = n.doubleValue();
+            return d == Math.rint(d) && !Double.isInfinite(d);
+        }
+        if (n instanceof java.math.BigDecimal b) {
+            return b.stripTrailingZeros().scale() <= 0;
+        }
+        return true;
+    }
+
+    /** An input as a refusal quotes it: at most 64 characters, so that no reason repeats a huge input. */
+    static String quote(Object value) {
+        String s = String.valueOf(value);
+        return "'" + (s.length() > 64 ? s.substring(0, 64) + "...' (" + s.length() + " characters)" : s + "'");
     }
 }

@@ -20,8 +20,8 @@ import java.util.Set;
  * both hosts;</li>
  * <li>never a file the destination QEMU has open, as an image or a backing file: what it really
  * uses beats what the plan says;</li>
- * <li>only a file below the source host's storage folder (checked here by its path; the caller
- * also checks it with every symbolic link resolved).</li>
+ * <li>only a file below one of the source host's image folders, where a domain's disks may lie
+ * (checked here by its path; the caller also checks it with every symbolic link resolved).</li>
  * </ul>
  */
 public final class SourceCopies {
@@ -33,12 +33,11 @@ public final class SourceCopies {
      * @param sourceDisks       the domain's disks as its definition named them on the source host
      * @param copiedTargets     the targets the migration copied
      * @param openOnDestination every file the destination QEMU has open
-     * @param sourceStorageDir  the source host's storage folder
+     * @param sourceImageDirs   the source host's image folders
      * @return the files to remove, in the domain's order
      */
     public static List<Path> removable(List<DiskDefinition> sourceDisks, Collection<String> copiedTargets,
-                                       Set<String> openOnDestination, Path sourceStorageDir) {
-        Path dir = sourceStorageDir.toAbsolutePath().normalize();
+                                       Set<String> openOnDestination, Collection<Path> sourceImageDirs) {
         Set<Path> open = new HashSet<>();
         openOnDestination.forEach(f -> open.add(Path.of(f).toAbsolutePath().normalize()));
         List<Path> files = new ArrayList<>();
@@ -51,7 +50,8 @@ public final class SourceCopies {
                 continue;
             }
             file = file.normalize();
-            if (below(file, dir) && !open.contains(file)) {
+            Path candidate = file;
+            if (sourceImageDirs.stream().anyMatch(dir -> below(candidate, dir)) && !open.contains(file)) {
                 files.add(file);
             }
         }

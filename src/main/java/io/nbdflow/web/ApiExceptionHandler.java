@@ -1,5 +1,6 @@
 package io.nbdflow.web;
 
+import io.nbdflow.application.InvalidMigrationRequestException;
 import io.nbdflow.application.MigrationConflictException;
 import io.nbdflow.application.MigrationNotFoundException;
 import io.nbdflow.domain.DomainConflictException;
@@ -9,6 +10,12 @@ import io.nbdflow.domain.DomainValidationException;
 import io.nbdflow.host.QemuAlreadyRunningException;
 import io.nbdflow.host.QemuLaunchException;
 import io.nbdflow.host.UnknownHostNameException;
+
+import java.util.Collection;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,12 +70,63 @@ public class ApiExceptionHandler {
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "qemu-failed", e.getMessage());
     }
 
+    @ExceptionHandler(InvalidMigrationRequestException.class)
+    public ResponseEntity<ApiError> invalidMigration(InvalidMigrationRequestException e) {
+        return ResponseEntity.badRequest().body(new ApiError("invalid", e.getMessage(), e.field()));
+    }
+
     @ExceptionHandler(HttpMessageNotReadableException.class)
     public ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
+        if (RequestSizeLimitFilter.tooLarge(e)) {
+            return respond(HttpStatus.PAYLOAD_TOO_LARGE, "too-large", RequestSizeLimitFilter.DETAIL);
+        }
+        if (e.getMostSpecificCause() instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
+            // a value of the wrong type (or a fraction for a whole number): name the field, and say what
+            // was expected in our words; Jackson's message quotes the value and names Java types
+            String field = field(m.getPath());
+            return ResponseEntity.badRequest().body(new ApiError("invalid",
+                    field + ": expected " + expected(m.getTargetType()), field));
+        }
         // Jackson's message quotes the input and names Java types: keep only its first line
         String detail = e.getMostSpecificCause().getMessage();
         detail = detail == null ? "the request body is missing or not valid JSON" : detail.lines().findFirst().orElse("");
         return respond(HttpStatus.BAD_REQUEST, "malformed-request", detail);
+    }
+
+    /** The JSON path as the API names fields, e.g. "disks[0].target". */
+    static String field(List<JsonMappingException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (JsonMappingException.Reference r : path) {
+            if (r.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "another kind of value";
+        }
+        if (type == Integer.class || type == Long.class || type == int.class || type == long.class
+                || type == Short.class || type == short.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "an object";
     }
 
     /** Spring MVC's own failures (405, 404, 415, ...) keep their status; anything else is a 500. */

@@ -157,6 +157,33 @@ class NbdflowPropertiesTest {
     }
 
     @Test
+    void imageDirsDefaultToTheStorageDirAndAreBound() {
+        runner("nbdflow.hosts[1].image-dirs[0]=" + dir.resolve("b/images"),
+                "nbdflow.hosts[1].image-dirs[1]=" + dir.resolve("shared/../templates")).run(context -> {
+            assertThat(context).hasNotFailed();
+            Hosts hosts = context.getBean(Hosts.class);
+            assertThat(hosts.get("host-a").imageDirs()).containsExactly(dir.resolve("a/images"));
+            assertThat(hosts.get("host-b").imageDirs()).containsExactly(dir.resolve("b/images"), dir.resolve("templates"));
+        });
+    }
+
+    @Test
+    void aRelativeOrRootImageDirStopsTheStart(CapturedOutput output) {
+        List<String> args = validArgs();
+        args.add("--nbdflow.hosts[0].image-dirs[0]=" + dir.resolve("a/images"));
+        args.add("--nbdflow.hosts[0].image-dirs[1]=images");
+        assertThat(startFails(output, args))
+                .contains("Property: nbdflow.hosts[0].image-dirs[1]")
+                .contains("'images' is not an absolute path");
+
+        List<String> root = validArgs();
+        root.add("--nbdflow.hosts[1].image-dirs[0]=/");
+        assertThat(startFails(output, root))
+                .contains("Property: nbdflow.hosts[1].image-dirs[0]")
+                .contains("every file of the host");
+    }
+
+    @Test
     void badConvergenceFactorStopsTheStart(CapturedOutput output) {
         List<String> args = validArgs();
         args.add("--nbdflow.migration.convergence-bandwidth-factor=-1");

@@ -3,9 +3,16 @@ package io.nbdflow.domain;
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +25,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
+import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -37,8 +45,14 @@ class DomainApiTest extends SpringQemuTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    @TempDir
+    /** This test's own folder in the hosts' allowed image folder (root/src). */
     Path images;
+
+    @BeforeEach
+    void imagesFolder() throws Exception {
+        images = Files.createDirectories(testRoot().resolve(NbdflowTestContext.SOURCE_IMAGES)
+                .resolve("t" + COUNTER.incrementAndGet()));
+    }
 
     @Autowired
     Monitors monitors;
@@ -254,5 +268,114 @@ class DomainApiTest extends SpringQemuTest {
         assertThat(method.getStatusCode()).isEqualTo(HttpStatus.METHOD_NOT_ALLOWED);
         assertThat(json(method).get("error").asText()).isEqualTo("method-not-allowed");
         assertThat(method.getHeaders().getAllow()).contains(HttpMethod.GET, HttpMethod.PUT);
+    }
+
+    @Test
+    void aDiskOutsideTheHostsImageDirsIsRefused() throws Exception {
+        Path elsewhere = Files.createDirectories(testRoot().resolve("elsewhere"));
+        Path outside = TestImages.create(elsewhere, uniqueName("outside") + ".raw", "raw", MiB);
+        String name = uniqueName("dirs");
+        Path linkToOutside = Files.createSymbolicLink(hostA().storageDir().resolve(name + "-link.raw"), outside);
+        Path linkToPasswd = Files.createSymbolicLink(hostA().storageDir().resolve(name + "-passwd.raw"),
+                Path.of("/etc/passwd"));
+        String dotDot = hostA().storageDir() + "/../../elsewhere/" + outside.getFileName();
+
+        // a host file qemu-img happily takes for a raw image, directly, through links, through ".."
+        for (Object file : List.of("/etc/passwd", linkToOutside, linkToPasswd, dotDot)) {
+            ResponseEntity<String> r = put(name, definition("host-a", 64, List.of(disk("vda", file, "raw"))));
+            assertThat(r.getStatusCode()).as("%s: %s", file, r.getBody()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(json(r).get("field").asText()).isEqualTo("disks[0].file");
+            assertThat(json(r).get("detail").asText()).contains("outside the image-dirs of host 'host-a'");
+            assertThat(api().getForEntity("/api/domains/" + name, String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.NOT_FOUND);
+        }
+        // the second disk is checked too
+        Path inside = TestImages.create(hostA().storageDir(), name + "-vda.raw", "raw", MiB);
+        ResponseEntity<String> second = put(name, definition("host-a", 64,
+                List.of(disk("vda", inside, "raw"), disk("vdb", "/etc/passwd", "raw"))));
+        assertThat(second.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(json(second).get("field").asText()).isEqualTo("disks[1].file");
+
+        // a file inside the storage folder, and a link that stays inside it, are accepted
+        Path linkInside = Files.createSymbolicLink(hostA().storageDir().resolve(name + "-alias.raw"), inside);
+        ResponseEntity<String> ok = put(name, definition("host-a", 64,
+                List.of(disk("vda", inside, "raw"))));
+        assertThat(ok.getStatusCode()).as(ok.getBody()).isEqualTo(HttpStatus.OK);
+        String aliasName = uniqueName("alias");
+        ResponseEntity<String> alias = put(aliasName, definition("host-a", 64,
+                List.of(disk("vda", linkInside, "raw"))));
+        assertThat(alias.getStatusCode()).as(alias.getBody()).isEqualTo(HttpStatus.OK);
+
+        // the link pointed elsewhere after the definition: the start refuses it, no QEMU opens the file
+        Files.delete(linkInside);
+        Files.createSymbolicLink(linkInside, Path.of("/etc/passwd"));
+        ResponseEntity<String> start = post("/api/domains/" + aliasName + "/start");
+        assertThat(start.getStatusCode()).as(start.getBody()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(json(start).get("field").asText()).isEqualTo("disks[0].file");
+        assertThat(hostA().stateDir().resolve(aliasName)).doesNotExist();
+        assertThat(get(aliasName).get("state").asText()).isEqualTo("shutoff");
+    }
+
+    @Test
+    void typeErrorsAndFractionsNameTheField() throws Exception {
+        Path vda = TestImages.create(images, "vda.qcow2", "qcow2", 16 * MiB);
+        String disks = "[{\"target\": \"vda\", \"file\": \"" + vda + "\", \"format\": \"qcow2\"}]";
+        Map<String, String> cases = Map.of(
+                "memoryMiB", "{\"host\": \"host-a\", \"memoryMiB\": 128.7, \"vcpus\": 1, \"disks\": " + disks + "}",
+                "vcpus", "{\"host\": \"host-a\", \"memoryMiB\": 128, \"vcpus\": \"two\", \"disks\": " + disks + "}",
+                "disks[0].readonly", "{\"host\": \"host-a\", \"memoryMiB\": 128, \"vcpus\": 1, \"disks\": "
+                        + disks.replace("}]", ", \"readonly\": \"maybe\"}]") + "}",
+                "disks", "{\"host\": \"host-a\", \"memoryMiB\": 128, \"vcpus\": 1, \"disks\": \"vda\"}");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            String name = uniqueName("type");
+            ResponseEntity<String> r = putJson(name, c.getValue());
+            assertThat(r.getStatusCode()).as(c.getKey() + ": " + r.getBody()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(json(r).get("field").asText()).as(r.getBody()).isEqualTo(c.getKey());
+            assertThat(json(r).get("detail").asText()).startsWith(c.getKey() + ": expected ");
+            assertThat(r.getBody()).doesNotContain("java.");
+            assertThat(api().getForEntity("/api/domains/" + name, String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.NOT_FOUND);
+        }
+    }
+
+    @Test
+    void errorBodiesStayShortAndHugeBodiesAreRefused() throws Exception {
+        Path vda = TestImages.create(images, "vda.qcow2", "qcow2", 16 * MiB);
+        String name = uniqueName("huge");
+        // under the body limit: refused naming the field, the value not echoed in full
+        ResponseEntity<String> big = put(name, definition("h".repeat(900_000), 64, List.of(disk("vda", vda, "qcow2"))));
+        assertThat(big.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(json(big).get("field").asText()).isEqualTo("host");
+        assertThat(big.getBody()).hasSizeLessThan(600);
+        ResponseEntity<String> longFile = put(name, definition("host-a", 64,
+                List.of(disk("vda", "/" + "f".repeat(100_000), "qcow2"))));
+        assertThat(longFile.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(longFile.getBody()).hasSizeLessThan(600);
+
+        // over it (1 MiB): 413, nothing read, nothing defined
+        ResponseEntity<String> huge = put(name, definition("h".repeat(5 << 20), 64, List.of(disk("vda", vda, "qcow2"))));
+        assertThat(huge.getStatusCode()).isEqualTo(HttpStatus.PAYLOAD_TOO_LARGE);
+        assertThat(huge.getBody()).hasSizeLessThan(300);
+        assertThat(json(huge).get("error").asText()).isEqualTo("too-large");
+
+        // the same without a declared length (chunked): cut off at the limit
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create(restTemplate.getRootUri() + "/api/domains/" + name))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (NbdflowTestContext.USER + ":" + NbdflowTestContext.PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                        ("{\"host\": \"" + "h".repeat(3 << 20) + "\"}").getBytes(StandardCharsets.UTF_8))))
+                .build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(chunked, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+        assertThat(r.body()).hasSizeLessThan(300);
+        assertThat(api().getForEntity("/api/domains/" + name, String.class).getStatusCode())
+                .isEqualTo(HttpStatus.NOT_FOUND);
+    }
+
+    private ResponseEntity<String> putJson(String name, String body) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return api().exchange("/api/domains/" + name, HttpMethod.PUT, new HttpEntity<>(body, headers), String.class);
     }
 }

@@ -3,6 +3,7 @@ package io.nbdflow.domain;
 import static io.nbdflow.testsupport.TestImages.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +56,8 @@ class DomainRestartTest {
         ConfigurableApplicationContext first = null;
         ConfigurableApplicationContext second = null;
         try {
-            Path vda = TestImages.create(root, "vda.qcow2", "qcow2", 16 * MiB);
+            Path vda = TestImages.create(Files.createDirectories(root.resolve(NbdflowTestContext.SOURCE_IMAGES)),
+                    "vda.qcow2", "qcow2", 16 * MiB);
             first = start(root, db);
             TestRestTemplate api = client(first);
             ResponseEntity<String> defined = api.exchange("/api/domains/survivor", HttpMethod.PUT, new HttpEntity<>(

@@ -26,6 +26,12 @@ class MigrationRequestTest {
                 .hasMessage(message);
     }
 
+    private static void assertRefusedWith(Map<String, Object> input, String field, String part) {
+        assertThatThrownBy(() -> MigrationRequest.parse(input))
+                .isInstanceOfSatisfying(MigrationRefusedException.class, e -> assertThat(e.field()).isEqualTo(field))
+                .hasMessageContaining(part).message().hasSizeLessThan(300);
+    }
+
     @Test
     void onlyDomainAndDestinationAreRequired() {
         MigrationRequest request = MigrationRequest.parse(input());
@@ -101,5 +107,21 @@ class MigrationRequestTest {
                 "copyStorage: expected 'all' or 'inc', got 'x'");
         assertRefused(input("bandwidthMiBps", -1L, "tunnelled", "x"), "tunnelled",
                 "tunnelled: expected true or false, got 'x'");
+    }
+
+    @Test
+    void lengthsAndFractionsAreRefusedAndLongValuesAreNotEchoedInFull() {
+        assertRefusedWith(input("domain", "d".repeat(300)), "domain",
+                "domain: '" + "d".repeat(64) + "...' (300 characters) is not a domain name");
+        assertRefusedWith(input("domain", "../etc"), "domain", "domain: '../etc' is not a domain name");
+        assertRefusedWith(input("destinationHost", "h".repeat(5000)), "destinationHost",
+                "destinationHost: '" + "h".repeat(64) + "...' (5000 characters) is longer than a host name");
+        assertRefusedWith(input("migrateDisks", "vda,".repeat(1000)), "migrateDisks", "is longer than 1024 characters");
+        assertRefusedWith(input("copyStorage", "a".repeat(100)), "copyStorage", "is longer than 16 characters");
+        assertRefusedWith(input("bandwidthMiBps", 1.5), "bandwidthMiBps",
+                "bandwidthMiBps: expected a whole number of MiB/s, got 1.5");
+        assertRefusedWith(input("bandwidthMiBps", new java.math.BigDecimal("2.25")), "bandwidthMiBps", "got 2.25");
+        assertRefusedWith(input("tunnelled", "y".repeat(10_000)), "tunnelled", "(10000 characters)");
+        assertThat(MigrationRequest.parse(input("bandwidthMiBps", 8.0)).bandwidthMiBps()).isEqualTo(8);
     }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SourceCopiesTest {
-    private static final Path STORAGE = Path.of("/srv/a/images");
+    private static final List<Path> STORAGE = List.of(Path.of("/srv/a/images"));
 
     private static DiskDefinition disk(String target, String file) {
         return new DiskDefinition(target, file, "qcow2", false);
@@ -21,6 +21,17 @@ class SourceCopiesTest {
         assertThat(SourceCopies.removable(List.of(disk("vda", "/srv/a/images/web1-vda.qcow2")), List.of("vda"),
                 Set.of("/srv/b/images/web1-vda.qcow2"), STORAGE))
                 .containsExactly(Path.of("/srv/a/images/web1-vda.qcow2"));
+    }
+
+    @Test
+    void aCopiedDiskInAnotherImageFolderIsRemovableOnlyWhenThatFolderIsListed() {
+        List<DiskDefinition> disks = List.of(disk("vda", "/srv/vm/web1-vda.qcow2"));
+        Set<String> open = Set.of("/srv/b/images/web1-vda.qcow2");
+
+        assertThat(SourceCopies.removable(disks, List.of("vda"), open, STORAGE)).isEmpty();
+        assertThat(SourceCopies.removable(disks, List.of("vda"), open,
+                List.of(Path.of("/srv/a/images"), Path.of("/srv/vm"))))
+                .containsExactly(Path.of("/srv/vm/web1-vda.qcow2"));
     }
 
     @Test

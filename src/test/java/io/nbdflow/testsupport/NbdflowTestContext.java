@@ -20,7 +20,7 @@ import org.springframework.context.event.ContextClosedEvent;
 /**
  * Gives each test application context its own world: a fresh folder under /tmp (short, so
  * socket paths stay far below 107 bytes) with host-a (127.0.0.1) and host-b (127.0.0.2)
- * state and storage folders, an in-memory H2 database of its own, a uniquely named engine and
+ * state and storage folders (disks allowed from those and root/src), an in-memory H2 database of its own, a uniquely named engine and
  * the engine user test/test. When the context closes, its QEMUs are killed and the folder goes.
  * Used by {@link SpringQemuTest}; {@link #properties} serves tests that build contexts by hand.
  */
@@ -30,6 +30,8 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
     public static final String ROOT_PROPERTY = "nbdflow-test.root";
     public static final String USER = "test";
     public static final String PASSWORD = "test";
+    /** Folder below the root, allowed on both hosts, for disk images a test defines domains with. */
+    public static final String SOURCE_IMAGES = "src";
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {
@@ -84,6 +86,9 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
             p.put(prefix + "address", hosts[i][1]);
             p.put(prefix + "state-dir", root.resolve(hosts[i][2]).resolve("state").toString());
             p.put(prefix + "storage-dir", root.resolve(hosts[i][2]).resolve("images").toString());
+            // disks may lie in the host's storage folder or in root/src, the tests' folder of source images
+            p.put(prefix + "image-dirs[0]", root.resolve(hosts[i][2]).resolve("images").toString());
+            p.put(prefix + "image-dirs[1]", root.resolve(SOURCE_IMAGES).toString());
         }
         return p;
     }

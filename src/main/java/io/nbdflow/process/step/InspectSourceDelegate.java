@@ -58,6 +58,7 @@ public class InspectSourceDelegate extends MigrationStep {
                 .orElseThrow(() -> refused("domain: no domain named '" + name + "'"));
         Host source = resources.hosts().get(domain.host());
         Host destination = destination(request, name, source);
+        requireDisksInImageDirs(domain, source);
         QemuInstance qemu = resources.processes().find(source, name)
                 .orElseThrow(() -> refused("domain: '" + name + "' is not running on " + source.name()));
         if (!resources.domains().claimMigration(name, migrationId)) {
@@ -94,6 +95,21 @@ public class InspectSourceDelegate extends MigrationStep {
         // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         variables.writeBeginCookie(new MigrationCookie(name, domain.uuid(), source.name(),
                 transport.sourceCanMirror() ? new MigrationCookie.Nbd(null, plan.announced()) : null));
+    }
+
+    /** A definition stored before the host's image-dirs were enforced may still name any file: not copied. */
+    private void requireDisksInImageDirs(DomainDefinition domain, Host source) {
+        for (int i = 0; i < domain.disks().size(); i++) {
+            DiskDefinition disk = domain.disks().get(i);
+            if (!resources.hosts().connection(source).isRegularFile(Path.of(disk.file()))) {
+                throw refused("disks[" + i + "].file: '" + disk.file() + "' of domain '" + domain.name()
+                        + "' is not a file on host '" + source.name() + "'");
+            }
+            if (!resources.hosts().inImageDirs(source, Path.of(disk.file()))) {
+                throw refused("disks[" + i + "].file: '" + disk.file() + "' of domain '" + domain.name()
+                        + "' is outside the image-dirs of host '" + source.name() + "'");
+            }
+        }
     }
 
     private Host destination(MigrationRequest request, String name, Host source) {

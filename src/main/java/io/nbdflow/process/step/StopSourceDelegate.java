@@ -67,7 +67,7 @@ public class StopSourceDelegate implements JavaDelegate {
 
         if (before.isPresent() && !variables.request().keepSourceDisks()) {
             List<Path> files = SourceCopies.removable(before.get().disks(), copied, openOnDestination,
-                    sourceHost.storageDir());
+                    sourceHost.imageDirs());
             HostConnection connection = resources.hosts().connection(sourceHost);
             // only once the domain's new home is committed: until then these files are still its own
             Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
@@ -76,14 +76,15 @@ public class StopSourceDelegate implements JavaDelegate {
     }
 
     private static void removeSourceCopies(HostConnection host, String domain, List<Path> files) {
-        Path storage = host.realPath(host.host().storageDir()).orElse(null);
+        List<Path> imageDirs = host.host().imageDirs().stream().map(host::realPath).flatMap(Optional::stream)
+                .toList();
         for (Path file : files) {
             try {
-                // the folder the file is in, links resolved, must still be the storage folder or below it
+                // the folder the file is in, links resolved, must still be an image folder or below one
                 Optional<Path> folder = host.realPath(file.getParent());
-                if (storage == null || folder.isEmpty() || !(folder.get().startsWith(storage))) {
-                    log.warn("{}: kept {} on {}: it does not lie in the storage folder {}", domain, file,
-                            host.host().name(), host.host().storageDir());
+                if (folder.isEmpty() || imageDirs.stream().noneMatch(dir -> folder.get().startsWith(dir))) {
+                    log.warn("{}: kept {} on {}: it does not lie in the image folders {}", domain, file,
+                            host.host().name(), host.host().imageDirs());
                     continue;
                 }
                 if (host.deleteIfExists(file)) {
