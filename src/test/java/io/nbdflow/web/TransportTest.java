@@ -58,7 +58,10 @@ class TransportTest {
             }
             args.addAll(List.of("--server.port=0", "--server.ssl.enabled=true",
                     "--server.ssl.key-store=" + keystore, "--server.ssl.key-store-type=PKCS12",
-                    "--server.ssl.key-store-password=" + STORE_PASSWORD, "--server.ssl.key-alias=nbdflow"));
+                    "--server.ssl.key-store-password=" + STORE_PASSWORD, "--server.ssl.key-alias=nbdflow",
+                    // Camunda's web apps keep their engine lookup in static fields, one per JVM: a second
+                    // application with web apps would take them over from the test context's (500s there)
+                    "--camunda.bpm.webapp.enabled=false"));
             app = new SpringApplicationBuilder(NbdflowApplication.class).run(args.toArray(String[]::new));
             int port = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
 
