@@ -51,6 +51,9 @@ public interface HostConnection {
      */
     boolean isLiveQemu(long pid);
 
+    /** The arguments of that process (argv[0] first); empty if there is no such process. */
+    Optional<List<String>> commandLine(long pid);
+
     /** SIGTERM to that process, if it exists. */
     void terminate(long pid);
 
@@ -86,6 +89,13 @@ public interface HostConnection {
 
     /** Deletes the file; false if there was none. */
     boolean deleteIfExists(Path file);
+
+    /**
+     * {@link #deleteIfExists} for a file nbdflow derived from its records: refused
+     * (IllegalArgumentException, nothing deleted) unless the file lies below the host's state-dir
+     * or storage-dir, also once symbolic links among its parents are resolved.
+     */
+    boolean deleteFileBelowHostFolders(Path file);
 
     /**
      * Deletes the folder with everything in it; nothing if it does not exist. Refused

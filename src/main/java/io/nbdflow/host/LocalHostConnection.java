@@ -117,6 +117,20 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public Optional<List<String>> commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String text = new String(raw, StandardCharsets.UTF_8);
+            if (text.endsWith("\0")) {
+                text = text.substring(0, text.length() - 1);
+            }
+            return Optional.of(List.of(text.split("\0", -1)));
+        } catch (IOException e) {
+            return Optional.empty(); // no such process, or it vanished while we read it
+        }
+    }
+
+    @Override
     public void terminate(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }
@@ -160,6 +174,22 @@ final class LocalHostConnection implements HostConnection {
     public boolean deleteIfExists(Path file) {
         try {
             return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + file + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
+    public boolean deleteFileBelowHostFolders(Path file) {
+        Path target = file.toAbsolutePath().normalize();
+        requireBelowHostFolders(file, target);
+        try {
+            // a symbolic link among the parents would lead elsewhere: check where the file really is
+            Path parent = target.getParent().toRealPath();
+            requireBelowHostFolders(file, parent.resolve(target.getFileName()));
+            return Files.deleteIfExists(parent.resolve(target.getFileName()));
+        } catch (NoSuchFileException e) {
+            return false;
         } catch (IOException e) {
             throw new StorageException("cannot delete " + file + " on " + host.name() + ": " + e, e);
         }
