@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Finds what no live migration owns and undoes it: a migration whose process instance is gone
  * (deleted with {@code skipCustomListeners}, or its clean-up failed) but which still has records
- * (a destination QEMU, created files), reserved ports or a domain marked migrating. It runs at
+ * (a destination QEMU, created files), a created-files journal on a host, reserved ports or a
+ * domain marked migrating. It runs at
  * start-up and then every {@code nbdflow.migration.reconciler-interval}, through the same undo
  * code as the rollback ({@link RecordedUndo}); a migration past its switchover only loses its
  * bookkeeping. Each run is logged, counted ({@code nbdflow.reconciler.cleaned}, tag {@code kind})
@@ -85,6 +86,7 @@ public class Reconciler implements DisposableBean {
         Set<String> owners = new LinkedHashSet<>(records.migrations());
         owners.addAll(ports.all().keySet());
         owners.addAll(domains.claims().values());
+        owners.addAll(undo.journaledMigrations());
         List<String> found = new ArrayList<>();
         List<String> done = new ArrayList<>();
         for (String id : owners) {

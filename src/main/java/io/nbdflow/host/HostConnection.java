@@ -105,6 +105,9 @@ public interface HostConnection {
      */
     void deleteTree(Path dir);
 
+    /** The names of the entries of that folder; empty if it does not exist. */
+    List<String> list(Path dir);
+
     /** The file's text, or empty if there is no such file. */
     Optional<String> readString(Path file);
 

@@ -239,6 +239,17 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public List<String> list(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + dir + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
     public Optional<String> readString(Path file) {
         try {
             return Optional.of(Files.readString(file));

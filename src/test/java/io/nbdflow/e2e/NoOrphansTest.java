@@ -15,6 +15,8 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -74,6 +76,27 @@ class NoOrphansTest extends MigrationTestBase {
                 .contains("released ports");
         assertThat(meterCount("destination-qemu")).as("nbdflow.reconciler.cleaned{kind=destination-qemu}")
                 .isGreaterThanOrEqualTo(1);
+    }
+
+    /**
+     * A created-files journal that no migration owns (the step created a file, then the application
+     * died and the instance was deleted): the reconciler removes the files it lists below host-b's
+     * folders, nothing outside them, and the journal.
+     */
+    @Test
+    void theReconcilerRemovesWhatAnOrphanedJournalLists() throws Exception {
+        Files.createDirectories(hostB().storageDir());
+        Path created = hostB().storageDir().resolve("no-journal-vda.qcow2");
+        Files.writeString(created, "half a migration");
+        Path victim = testRoot().resolve("no-journal-victim");
+        Files.writeString(victim, "precious");
+        Path journal = hostB().stateDir().resolve(".nbdflow-created").resolve("no-such-migration");
+        Files.createDirectories(journal.getParent());
+        Files.writeString(journal, created + "\n" + victim + "\n");
+
+        Wait.until("the reconciler removed the journal", Duration.ofSeconds(30), () -> !Files.exists(journal));
+        assertThat(created).as("the file the journal lists").doesNotExist();
+        assertThat(victim).as("a file outside the host's folders").hasContent("precious");
     }
 
     @Test

@@ -143,16 +143,13 @@ public class RecordedUndo {
     }
 
     /**
-     * Removes the files the migration recorded as created, and those its journal on the recorded
-     * destination host lists (created, but the step's commit was lost), each only if it lies below
-     * that host's folders. Returns the files removed.
+     * Removes the files the migration recorded as created, and those its journal on any host lists
+     * (created, but the step's commit was lost), each only if it lies below that host's folders.
+     * Returns what was removed.
      */
     public List<String> removeCreatedFiles(String migrationId) {
         List<String> removed = new ArrayList<>();
-        Set<String> hostsWithJournal = new LinkedHashSet<>();
-        facts(migrationId).ifPresent(f -> hostsWithJournal.add(f.destinationHost()));
         for (Resource r : resources.records().resources(migrationId, Kind.CREATED_FILE)) {
-            hostsWithJournal.add(r.host());
             resources.hosts().find(r.host()).ifPresent(h -> {
                 if (deleteConfined(migrationId, h, Path.of(r.path()))) {
                     removed.add("removed file " + r.path() + " on " + h.name());
@@ -160,10 +157,19 @@ public class RecordedUndo {
             });
             resources.records().remove(r);
         }
-        for (String name : hostsWithJournal) {
-            resources.hosts().find(name).ifPresent(h -> removed.addAll(removeJournaled(migrationId, h)));
+        for (Host h : resources.hosts().all()) {
+            removed.addAll(removeJournaled(migrationId, h));
         }
         return removed;
+    }
+
+    /** The migrations that have a created-files journal on some host. */
+    public Set<String> journaledMigrations() {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Host h : resources.hosts().all()) {
+            ids.addAll(CreatedFilesJournal.migrations(resources.hosts().connection(h)));
+        }
+        return ids;
     }
 
     /** The files a migration's journal on that host lists, removed (confined), then the journal. */
