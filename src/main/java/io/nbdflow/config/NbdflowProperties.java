@@ -48,7 +48,9 @@ public record NbdflowProperties(
             @DefaultValue("2") double convergenceBandwidthFactor,
             @DefaultValue("1s") Duration pollInterval,
             @DefaultValue("10s") Duration qemuStopTimeout,
-            @DefaultValue("60s") Duration switchoverTimeout) {
+            @DefaultValue("60s") Duration switchoverTimeout,
+            // how often the reconciler looks for what no live migration owns (and once at start-up)
+            @DefaultValue("60s") Duration reconcilerInterval) {
     }
 
     /** The configured port range; valid once the application has started. */
@@ -86,6 +88,7 @@ public record NbdflowProperties(
             requirePositive(p.migration.pollInterval, "migration.poll-interval", errors);
             requirePositive(p.migration.qemuStopTimeout, "migration.qemu-stop-timeout", errors);
             requirePositive(p.migration.switchoverTimeout, "migration.switchover-timeout", errors);
+            requirePositive(p.migration.reconcilerInterval, "migration.reconciler-interval", errors);
             if (p.migration.convergenceSecondsPerGib < 0) {
                 errors.rejectValue("migration.convergence-seconds-per-gib", "invalid", "must not be negative");
             }

@@ -69,6 +69,21 @@ public class DomainRepository {
                 name, migrationId);
     }
 
+    /** Ends every claim that migration holds, whatever the domain's name. */
+    public void releaseMigrationsOf(String migrationId) {
+        jdbc.update("UPDATE NBD_DOMAIN SET MIGRATION_ID_ = NULL WHERE MIGRATION_ID_ = ?", migrationId);
+    }
+
+    /** Every domain marked migrating: name to the migration that holds it. */
+    public java.util.Map<String, String> claims() {
+        java.util.Map<String, String> claims = new java.util.TreeMap<>();
+        jdbc.query("SELECT NAME_, MIGRATION_ID_ FROM NBD_DOMAIN WHERE MIGRATION_ID_ IS NOT NULL",
+                rs -> {
+                    claims.put(rs.getString(1), rs.getString(2));
+                });
+        return claims;
+    }
+
     public Optional<String> migrationOf(String name) {
         return jdbc.query("SELECT MIGRATION_ID_ FROM NBD_DOMAIN WHERE NAME_ = ?",
                 (rs, i) -> rs.getString(1), name).stream().filter(id -> id != null).findFirst();

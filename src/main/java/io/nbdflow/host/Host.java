@@ -28,8 +28,14 @@ public record Host(String name, InetAddress address, Path stateDir, Path storage
         this(name, address, stateDir, storageDir, List.of());
     }
 
-    /** The folder of one domain's QEMU: monitor sockets, pid file, log. */
+    /**
+     * The folder of one domain's QEMU: monitor sockets, pid file, log. The name is checked again
+     * here, where it becomes a path, whatever checked it before: nothing may lead out of state-dir.
+     */
     public Path domainDir(String domain) {
+        if (!VmNames.isValid(domain)) {
+            throw new IllegalArgumentException("not a domain name: '" + domain + "'");
+        }
         return stateDir.resolve(domain);
     }
 }

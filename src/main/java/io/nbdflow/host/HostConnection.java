@@ -51,6 +51,9 @@ public interface HostConnection {
      */
     boolean isLiveQemu(long pid);
 
+    /** The arguments of that process (argv[0] first); empty if there is no such process. */
+    Optional<List<String>> commandLine(long pid);
+
     /** SIGTERM to that process, if it exists. */
     void terminate(long pid);
 
@@ -91,12 +94,22 @@ public interface HostConnection {
     boolean deleteIfExists(Path file);
 
     /**
+     * {@link #deleteIfExists} for a file nbdflow derived from its records: refused
+     * (IllegalArgumentException, nothing deleted) unless the file lies below the host's state-dir
+     * or storage-dir, also once symbolic links among its parents are resolved.
+     */
+    boolean deleteFileBelowHostFolders(Path file);
+
+    /**
      * Deletes the folder with everything in it; nothing if it does not exist. Refused
      * (IllegalArgumentException, nothing deleted) unless the folder lies below the host's
      * state-dir or storage-dir (never one of those two itself), so that no mistake in a path can
      * reach anything else of the host.
      */
     void deleteTree(Path dir);
+
+    /** The names of the entries of that folder; empty if it does not exist. */
+    List<String> list(Path dir);
 
     /** The file's text, or empty if there is no such file. */
     Optional<String> readString(Path file);

@@ -117,6 +117,20 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public Optional<List<String>> commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String text = new String(raw, StandardCharsets.UTF_8);
+            if (text.endsWith("\0")) {
+                text = text.substring(0, text.length() - 1);
+            }
+            return Optional.of(List.of(text.split("\0", -1)));
+        } catch (IOException e) {
+            return Optional.empty(); // no such process, or it vanished while we read it
+        }
+    }
+
+    @Override
     public void terminate(long pid) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }
@@ -177,6 +191,22 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public boolean deleteFileBelowHostFolders(Path file) {
+        Path target = file.toAbsolutePath().normalize();
+        requireBelowHostFolders(file, target);
+        try {
+            // a symbolic link among the parents would lead elsewhere: check where the file really is
+            Path parent = target.getParent().toRealPath();
+            requireBelowHostFolders(file, parent.resolve(target.getFileName()));
+            return Files.deleteIfExists(parent.resolve(target.getFileName()));
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + file + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
     public void deleteTree(Path dir) {
         Path target = dir.toAbsolutePath().normalize();
         requireBelowHostFolders(target, target);
@@ -216,6 +246,17 @@ final class LocalHostConnection implements HostConnection {
             return path.startsWith(real) && !path.equals(real);
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    @Override
+    public List<String> list(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + dir + " on " + host.name() + ": " + e, e);
         }
     }
 

@@ -28,14 +28,51 @@ public class QemuProcesses {
         this.monitors = monitors;
     }
 
-    /** The live QEMU of that domain on that host: pid file, process alive, monitor socket present. */
+    /**
+     * The live QEMU of that domain on that host: pid file, process alive and launched by nbdflow
+     * for that domain ({@link #isOwnQemu}), monitor socket present.
+     */
     public Optional<QemuInstance> find(Host host, String domain) {
         QemuInstance candidate = QemuInstance.of(domain, host, 0);
         OptionalLong pid = livePid(host, candidate.pidFile());
-        if (pid.isEmpty() || !hosts.connection(host).exists(candidate.qmpSocket())) {
+        if (pid.isEmpty() || !isOwnQemu(host, domain, pid.getAsLong())
+                || !hosts.connection(host).exists(candidate.qmpSocket())) {
             return Optional.empty();
         }
         return Optional.of(QemuInstance.of(domain, host, pid.getAsLong()));
+    }
+
+    /**
+     * Whether that pid is the QEMU nbdflow launched for that domain on that host: a live QEMU whose
+     * command line carries {@code -name <domain>} and {@code -pidfile <the domain's pid file>}, and
+     * that pid file holds this pid. Anything else (another VM, a reused pid, a pid from a record
+     * that no longer fits) is never signalled.
+     */
+    public boolean isOwnQemu(Host host, String domain, long pid) {
+        if (pid <= 0) {
+            return false;
+        }
+        HostConnection connection = hosts.connection(host);
+        QemuInstance q = QemuInstance.of(domain, host, pid);
+        if (!connection.isLiveQemu(pid)) {
+            return false;
+        }
+        Optional<java.util.List<String>> args = connection.commandLine(pid);
+        if (args.isEmpty() || !argument(args.get(), "-name", QemuLauncher.escape(domain))
+                || !argument(args.get(), "-pidfile", q.pidFile().toString())) {
+            return false;
+        }
+        OptionalLong recorded = connection.readPid(q.pidFile());
+        return recorded.isPresent() && recorded.getAsLong() == pid;
+    }
+
+    private static boolean argument(java.util.List<String> args, String option, String value) {
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals(option) && args.get(i + 1).equals(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The pid in the pid file on that host if that process is a live QEMU. */
@@ -60,7 +97,7 @@ public class QemuProcesses {
      */
     public void stop(QemuInstance q, Duration grace) {
         HostConnection host = hosts.connection(q.host());
-        if (host.isLiveQemu(q.pid())) {
+        if (isOwnQemu(q.host(), q.domain(), q.pid())) {
             quit(q, host);
             if (!waitForExit(host, q.pid(), grace)) {
                 host.kill(q.pid());
@@ -77,7 +114,7 @@ public class QemuProcesses {
     /** SIGKILL now and wait until the process is gone; leaves its folder as a crash would. */
     public void kill(QemuInstance q) {
         HostConnection host = hosts.connection(q.host());
-        if (host.isLiveQemu(q.pid())) {
+        if (isOwnQemu(q.host(), q.domain(), q.pid())) {
             host.kill(q.pid());
             if (!waitForExit(host, q.pid(), KILL_WAIT)) {
                 throw new IllegalStateException("QEMU pid " + q.pid() + " is still alive after SIGKILL");

@@ -21,7 +21,16 @@ public final class CreatedFilesJournal {
 
     public CreatedFilesJournal(HostConnection host, String migrationId) {
         this.host = host;
-        this.file = host.host().stateDir().resolve(".nbdflow-created").resolve(migrationId);
+        this.file = folder(host).resolve(migrationId);
+    }
+
+    private static Path folder(HostConnection host) {
+        return host.host().stateDir().resolve(".nbdflow-created");
+    }
+
+    /** The migrations that have a journal on that host. */
+    public static List<String> migrations(HostConnection host) {
+        return host.list(folder(host));
     }
 
     /**

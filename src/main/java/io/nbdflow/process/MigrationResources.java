@@ -8,18 +8,22 @@ import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
+import io.nbdflow.store.MigrationRecords;
 import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.VariableScope;
 import org.springframework.stereotype.Component;
 
 import java.util.Optional;
 
 /**
- * What the steps share: the hosts, QEMU processes and monitors a migration's variables point to.
- * Everything is looked up from variables and the file system, never kept in memory, so a step
- * works the same after an engine restart.
+ * What the steps share: the hosts, QEMU processes and monitors of a migration. Once "Inspect
+ * source" has recorded the migration's facts ({@link MigrationRecords}), its domain, hosts and
+ * destination QEMU come from that record, never from process variables (which any engine API
+ * user may change); before that, only the request's variables exist. Nothing is kept in memory,
+ * so a step works the same after an engine restart.
  */
 @Component
 public class MigrationResources {
@@ -30,9 +34,12 @@ public class MigrationResources {
     private final DomainRepository domains;
     private final PortAllocator ports;
     private final NbdflowProperties.Migration tuning;
+    private final MigrationRecords records;
 
     public MigrationResources(Hosts hosts, QemuProcesses processes, Monitors monitors, Storage storage,
-                              DomainRepository domains, PortAllocator ports, NbdflowProperties properties) {
+                              DomainRepository domains, PortAllocator ports, NbdflowProperties properties,
+                              MigrationRecords records) {
+        this.records = records;
         this.hosts = hosts;
         this.processes = processes;
         this.monitors = monitors;
@@ -70,41 +77,95 @@ public class MigrationResources {
         return tuning;
     }
 
+    public MigrationRecords records() {
+        return records;
+    }
+
+    /** The recorded facts of the execution's migration; empty before "Inspect source" recorded them. */
+    public Optional<MigrationRecords.Facts> facts(VariableScope scope) {
+        return scope instanceof DelegateExecution e ? records.facts(e.getProcessInstanceId()) : Optional.empty();
+    }
+
+    /** The domain being migrated: recorded, or before that the request's. */
+    public String domain(VariableScope scope) {
+        return facts(scope).map(MigrationRecords.Facts::domain).orElseGet(() -> Vars.string(scope, Vars.DOMAIN));
+    }
+
     public Host sourceHost(VariableScope scope) {
-        return hosts.get(Vars.string(scope, Vars.SOURCE_HOST));
+        return hosts.get(facts(scope).map(MigrationRecords.Facts::sourceHost)
+                .orElseGet(() -> Vars.string(scope, Vars.SOURCE_HOST)));
     }
 
     public Host destinationHost(VariableScope scope) {
-        return hosts.get(Vars.string(scope, Vars.DESTINATION_HOST));
+        return hosts.get(facts(scope).map(MigrationRecords.Facts::destinationHost)
+                .orElseGet(() -> Vars.string(scope, Vars.DESTINATION_HOST)));
     }
 
     public Optional<QemuInstance> source(VariableScope scope) {
-        return processes.find(sourceHost(scope), Vars.string(scope, Vars.DOMAIN));
+        return processes.find(sourceHost(scope), domain(scope));
     }
 
-    /** The destination QEMU this migration started: same folder and the pid it recorded. */
+    /** The source QEMU of a recorded migration: the domain's own QEMU on the recorded source host. */
+    public Optional<QemuInstance> source(MigrationRecords.Facts facts) {
+        return processes.find(hosts.get(facts.sourceHost()), facts.domain());
+    }
+
+    /**
+     * The variables as a watcher reads them, with the domain, the hosts and the destination's pid
+     * replaced by the recorded ones: what it watches is this migration's own QEMUs whatever the
+     * variables say.
+     */
+    public java.util.Map<String, Object> withRecordedFacts(String migrationId, java.util.Map<String, Object> vars) {
+        Optional<MigrationRecords.Facts> facts = records.facts(migrationId);
+        if (facts.isEmpty()) {
+            return vars;
+        }
+        java.util.Map<String, Object> trusted = new java.util.HashMap<>(vars);
+        trusted.put(Vars.DOMAIN, facts.get().domain());
+        trusted.put(Vars.SOURCE_HOST, facts.get().sourceHost());
+        trusted.put(Vars.DESTINATION_HOST, facts.get().destinationHost());
+        records.resources(migrationId, MigrationRecords.Kind.DESTINATION_QEMU).stream()
+                .filter(r -> r.host().equals(facts.get().destinationHost())).findFirst()
+                .ifPresent(r -> trusted.put(Vars.DESTINATION_PID, r.pid()));
+        return trusted;
+    }
+
+    /** The destination QEMU this migration started, as recorded: same folder and the pid recorded. */
     public Optional<QemuInstance> destination(VariableScope scope) {
-        long pid = Vars.longValue(scope, Vars.DESTINATION_PID, -1);
-        return processes.find(destinationHost(scope), Vars.string(scope, Vars.DOMAIN)).filter(q -> q.pid() == pid);
+        if (!(scope instanceof DelegateExecution e)) {
+            return Optional.empty();
+        }
+        return records.facts(e.getProcessInstanceId()).flatMap(this::destination);
+    }
+
+    /** The destination QEMU a recorded migration started, if it still runs. */
+    public Optional<QemuInstance> destination(MigrationRecords.Facts facts) {
+        Host host = hosts.get(facts.destinationHost());
+        return records.resources(facts.migrationId(), MigrationRecords.Kind.DESTINATION_QEMU).stream()
+                .filter(r -> r.host().equals(host.name()) && r.path().equals(facts.domain()))
+                .findFirst()
+                .flatMap(r -> processes.find(host, facts.domain()).filter(q -> q.pid() == r.pid()));
     }
 
     public QmpClient sourceMonitor(VariableScope scope) throws QmpException {
         QemuInstance q = source(scope).orElseThrow(() -> new QemuGoneException(
-                "source QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on " + Vars.string(scope, Vars.SOURCE_HOST)
-                        + " is not running"));
+                "source QEMU of '" + domain(scope) + "' on " + sourceHost(scope).name() + " is not running"));
         return monitors.get(q);
     }
 
     public QmpClient destinationMonitor(VariableScope scope) throws QmpException {
         QemuInstance q = destination(scope).orElseThrow(() -> new QemuGoneException(
-                "destination QEMU of '" + Vars.string(scope, Vars.DOMAIN) + "' on "
-                        + Vars.string(scope, Vars.DESTINATION_HOST) + " is not running"));
+                "destination QEMU of '" + domain(scope) + "' on " + destinationHost(scope).name()
+                        + " is not running"));
         return monitors.get(q);
     }
 
-    /** Ports and the domain's "migrating" mark are bookkeeping of this migration: dropped when it ends. */
+    /**
+     * Ports and the domain's "migrating" mark are bookkeeping of this migration: dropped when it
+     * ends. Found by the migration's id, whatever domain name a variable holds now.
+     */
     public void releaseBookkeeping(String migrationId, String domain) {
         ports.release(migrationId);
-        domains.releaseMigration(domain, migrationId);
+        domains.releaseMigrationsOf(migrationId);
     }
 }

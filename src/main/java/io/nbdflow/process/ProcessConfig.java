@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.host.Hosts;
+import io.nbdflow.store.MigrationRecords;
 import io.nbdflow.store.PortAllocator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,5 +14,11 @@ public class ProcessConfig {
     @Bean
     public PortAllocator portAllocator(JdbcTemplate jdbc, Hosts hosts) {
         return new PortAllocator(jdbc, hosts.ports().first(), hosts.ports().last());
+    }
+
+    /** What each migration created, in the engine's database: the undo's only source of truth. */
+    @Bean
+    public MigrationRecords migrationRecords(JdbcTemplate jdbc) {
+        return new MigrationRecords(jdbc);
     }
 }

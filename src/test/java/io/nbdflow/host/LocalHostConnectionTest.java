@@ -46,6 +46,33 @@ class LocalHostConnectionTest {
                 Duration.ofSeconds(10))).isInstanceOf(StorageException.class).hasMessageContaining("no-such-program");
     }
 
+    /** A file delete from records stays inside the host's folders, also through a symbolic link. */
+    @Test
+    void aConfinedFileDeleteNeverLeavesTheHostsFolders() throws IOException {
+        Path inside = host.storageDir().resolve("disk.qcow2");
+        Files.writeString(inside, "x");
+        assertThat(connection.deleteFileBelowHostFolders(inside)).isTrue();
+        assertThat(connection.deleteFileBelowHostFolders(inside)).isFalse();
+
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "precious");
+        assertThatThrownBy(() -> connection.deleteFileBelowHostFolders(victim))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> connection.deleteFileBelowHostFolders(host.storageDir().resolve("../victim")))
+                .isInstanceOf(IllegalArgumentException.class);
+        Files.createSymbolicLink(host.storageDir().resolve("escape"), dir);
+        assertThatThrownBy(() -> connection.deleteFileBelowHostFolders(host.storageDir().resolve("escape/victim")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(victim).hasContent("precious");
+    }
+
+    @Test
+    void theCommandLineOfAProcess() {
+        assertThat(connection.commandLine(ProcessHandle.current().pid())).hasValueSatisfying(
+                args -> assertThat(args.get(0)).contains("java"));
+        assertThat(connection.commandLine(Long.MAX_VALUE)).isEmpty();
+    }
+
     @Test
     void aDaemonizingProgramAppendsItsOutputToTheLog() {
         Path log = host.stateDir().resolve("out.log");

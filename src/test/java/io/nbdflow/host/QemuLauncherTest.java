@@ -64,6 +64,43 @@ class QemuLauncherTest {
                 new DiskDefinition("vdb", vdb.toString(), "qcow2", false)));
     }
 
+    /**
+     * Only the domain's QEMU launched by nbdflow is acted on: a QEMU of another name whose pid is
+     * written into the domain's pid file (a forged record) is neither found nor stopped.
+     */
+    @Test
+    void aQemuIsTheDomainsOnlyByItsNameAndPidFile() throws Exception {
+        QemuInstance q = launcher.launch(new LaunchRequest(twoDisks("own").vm(), host, DiskAttachment.DRIVE, false));
+        assertThat(processes.isOwnQemu(host, "own", q.pid())).isTrue();
+        assertThat(processes.isOwnQemu(host, "other", q.pid())).as("another domain's name").isFalse();
+
+        Process stranger = new ProcessBuilder("qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display",
+                "none", "-S", "-monitor", "none", "-serial", "none")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertThat(QemuProcesses.isLiveQemu(stranger.pid())).isTrue();
+            Path forgedDir = host.domainDir("forged");
+            Files.createDirectories(forgedDir);
+            Files.writeString(forgedDir.resolve(QemuInstance.PID_FILE), Long.toString(stranger.pid()));
+            Files.writeString(forgedDir.resolve(QemuInstance.QMP_SOCKET), "");
+            assertThat(processes.isOwnQemu(host, "forged", stranger.pid())).isFalse();
+            assertThat(processes.find(host, "forged")).isEmpty();
+
+            processes.stop(QemuInstance.of("forged", host, stranger.pid()), Duration.ofSeconds(1));
+            assertThat(stranger.isAlive()).as("a QEMU nbdflow did not launch for that domain").isTrue();
+        } finally {
+            stranger.destroyForcibly();
+        }
+        processes.stop(q, Duration.ofSeconds(10));
+        assertThat(processes.isAlive(host, q.pid())).isFalse();
+    }
+
+    @Test
+    void aDomainNameThatLeavesTheStateDirIsRefusedWhereItBecomesAPath() {
+        assertThatThrownBy(() -> host.domainDir("../../victim")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> QemuInstance.of("a/b", host, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aDomainWithTwoDisksStartsIsFoundAndStops() throws Exception {
         DomainDefinition d = twoDisks("two");

@@ -77,6 +77,8 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
         p.put("camunda.bpm.admin-user.id", USER);
         p.put("camunda.bpm.admin-user.password", PASSWORD);
         p.put("nbdflow.data-dir", root.resolve("data").toString());
+        // the reconciler's tests wait for a run: a short interval keeps them fast
+        p.put("nbdflow.migration.reconciler-interval", "5s");
         // -Dnbdflow.test.address-b=127.0.0.N lets two test runs on one machine stay out of each other's ports
         String addressB = System.getProperty("nbdflow.test.address-b", "127.0.0.2");
         String[][] hosts = {{"host-a", "127.0.0.1", "a"}, {"host-b", addressB, "b"}};

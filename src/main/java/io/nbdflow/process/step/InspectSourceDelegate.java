@@ -85,6 +85,8 @@ public class InspectSourceDelegate extends MigrationStep {
         DiskPlan plan = DiskPlanner.plan(name, domain.disks(), images, toCopy, request.copyStorage(), destination,
                 file -> resources.hosts().connection(destination).isRegularFile(file));
         reservePorts(variables, transport, destination, migrationId);
+        // from here on the undo and the later steps read these facts, never the variables
+        resources.records().begin(migrationId, name, source.name(), destination.name(), plan.targetsToCopy());
 
         variables.writePlan(plan);
         variables.writeTransport(transport.transport());

@@ -67,14 +67,15 @@ public class PrecreateDisksDelegate extends MigrationStep {
                 resources.storage().createExclusive(host, file, d.format(), d.size(), d.backingFile(), d.backingFormat());
                 created.add(file);
                 journal.add(file);
+                resources.records().addFile(execution.getProcessInstanceId(), host.name(), file.toString());
             }
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // undo our own partial work: the compensation only covers completed steps
-            created.forEach(f -> resources.storage().deleteIfExists(host, f));
+            forget(execution, host, created);
             journal.delete();
             throw refused("destination file " + e.getFile() + " appeared meanwhile; nbdflow never overwrites a file");
         } catch (RuntimeException e) {
-            created.forEach(f -> resources.storage().deleteIfExists(host, f));
+            forget(execution, host, created);
             journal.delete();
             throw e;
         }
@@ -82,6 +83,13 @@ public class PrecreateDisksDelegate extends MigrationStep {
         // from the commit on, the process variable is the record
         Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
                 context -> journal.delete());
+    }
+
+    private void forget(DelegateExecution execution, Host host, List<Path> created) {
+        for (Path f : created) {
+            resources.storage().deleteIfExists(host, f);
+            resources.records().removeFile(execution.getProcessInstanceId(), host.name(), f.toString());
+        }
     }
 
     private String existing(Host host, Path file, PlannedDisk d) {

@@ -18,9 +18,8 @@ public class RecordRefusalDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
-        String domain = Vars.string(execution, Vars.DOMAIN);
         // releases only what this instance holds: another migration's mark on the domain stays
-        resources.releaseBookkeeping(execution.getProcessInstanceId(), domain == null ? "" : domain);
+        resources.releaseBookkeeping(execution.getProcessInstanceId(), null);
         execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_REFUSED);
     }
 }

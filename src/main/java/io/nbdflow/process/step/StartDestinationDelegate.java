@@ -51,14 +51,16 @@ public class StartDestinationDelegate extends MigrationStep {
             resources.processes().stop(running.get(), resources.tuning().qemuStopTimeout());
         }
         QemuInstance q = launcher.launch(new LaunchRequest(domain.vm(), destination, attachment, true));
-        execution.setVariable(Vars.DESTINATION_PID, q.pid());
+        resources.records().setQemu(execution.getProcessInstanceId(), destination.name(), domain.name(), q.pid());
+        execution.setVariable(Vars.DESTINATION_PID, q.pid()); // for people (Cockpit); the undo reads the record
     }
 
     /** The domain as it will be on the destination: same machine, disks at their destination paths. */
     private DomainDefinition destinationDefinition(DelegateExecution execution) {
-        DomainDefinition source = resources.domains().find(Vars.string(execution, Vars.DOMAIN)).orElseThrow(
-                () -> new IllegalStateException("domain " + Vars.string(execution, Vars.DOMAIN) + " vanished"));
-        return new DomainDefinition(source.name(), Vars.string(execution, Vars.DESTINATION_HOST), source.memoryMiB(),
+        String name = resources.domain(execution);
+        DomainDefinition source = resources.domains().find(name).orElseThrow(
+                () -> new IllegalStateException("domain " + name + " vanished"));
+        return new DomainDefinition(source.name(), resources.destinationHost(execution).name(), source.memoryMiB(),
                 source.vcpus(), source.uuid(), MigrationVariables.of(execution).plan().destinationDisks());
     }
 }

@@ -18,7 +18,8 @@ public class RecordRollbackDelegate implements JavaDelegate {
 
     @Override
     public void execute(DelegateExecution execution) {
-        resources.releaseBookkeeping(execution.getProcessInstanceId(), Vars.string(execution, Vars.DOMAIN));
+        // found by the migration's id: the domain variable may say anything by now
+        resources.releaseBookkeeping(execution.getProcessInstanceId(), null);
         if (Vars.string(execution, Vars.FAILURE_REASON) == null) {
             execution.setVariable(Vars.FAILURE_REASON, "migration failed");
         }

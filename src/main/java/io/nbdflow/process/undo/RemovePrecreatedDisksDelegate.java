@@ -1,26 +1,23 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.process.CreatedFilesJournal;
-import io.nbdflow.process.MigrationResources;
-import io.nbdflow.process.MigrationVariables;
-
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.springframework.stereotype.Component;
 
-/** Undoes "Pre-create disks": removes exactly the files that step recorded as created, nothing else. */
+/**
+ * Undoes "Pre-create disks": removes exactly the files that step recorded as created (its records
+ * and its journal on the destination host, never the {@code createdFiles} variable), nothing else.
+ */
 @Component("removePrecreatedDisksDelegate")
 public class RemovePrecreatedDisksDelegate implements JavaDelegate {
-    private final MigrationResources resources;
+    private final RecordedUndo undo;
 
-    public RemovePrecreatedDisksDelegate(MigrationResources resources) {
-        this.resources = resources;
+    public RemovePrecreatedDisksDelegate(RecordedUndo undo) {
+        this.undo = undo;
     }
 
     @Override
     public void execute(DelegateExecution execution) {
-        MigrationVariables.of(execution).createdFiles().forEach(f -> resources.storage().deleteIfExists(resources.destinationHost(execution), f));
-        new CreatedFilesJournal(resources.hosts().connection(resources.destinationHost(execution)),
-                execution.getProcessInstanceId()).delete();
+        undo.removeCreatedFiles(execution.getProcessInstanceId());
     }
 }

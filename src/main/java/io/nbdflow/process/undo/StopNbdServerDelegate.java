@@ -1,24 +1,23 @@
 package io.nbdflow.process.undo;
 
-import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.process.MigrationResources;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
 
-/** Undoes "Start NBD server": stops the server (and with it the exports) and releases the ports. */
+/** Undoes "Start NBD server": stops the server of the recorded destination QEMU and releases the ports. */
 @Component("stopNbdServerDelegate")
 public class StopNbdServerDelegate extends QemuUndo {
+    private final RecordedUndo undo;
     private final MigrationResources resources;
 
-    public StopNbdServerDelegate(MigrationResources resources) {
+    public StopNbdServerDelegate(RecordedUndo undo, MigrationResources resources) {
+        this.undo = undo;
         this.resources = resources;
     }
 
     @Override
     protected void undo(DelegateExecution execution) throws Exception {
-        if (resources.destination(execution).isPresent()) {
-            DestinationSide.stopNbdServer(resources.destinationMonitor(execution));
-        }
+        undo.stopNbdServer(execution.getProcessInstanceId());
     }
 
     @Override

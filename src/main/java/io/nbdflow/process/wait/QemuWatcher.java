@@ -250,7 +250,7 @@ public class QemuWatcher implements DisposableBean {
             this.processInstanceId = processInstanceId;
             this.executionId = executionId;
             this.activityId = activityId;
-            this.vars = vars;
+            this.vars = r.withRecordedFacts(processInstanceId, vars);
             this.targetsToCopy = MigrationVariables.of(vars).targetsToCopy();
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
