@@ -15,6 +15,7 @@ import io.nbdflow.host.Hosts;
 import io.nbdflow.config.NbdflowProperties;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.camunda.bpm.engine.IdentityService;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -41,15 +42,17 @@ public class DemoRunner {
     private final NbdflowProperties properties;
     private final ConfigurableApplicationContext context;
     private final Environment env;
+    private final IdentityService identity;
 
     public DemoRunner(DomainService domains, MigrationService migrations, Hosts hosts, NbdflowProperties properties,
-                      ConfigurableApplicationContext context, Environment env) {
+                      ConfigurableApplicationContext context, Environment env, IdentityService identity) {
         this.domains = domains;
         this.migrations = migrations;
         this.hosts = hosts;
         this.properties = properties;
         this.context = context;
         this.env = env;
+        this.identity = identity;
     }
 
     /** After start-up is complete: the job executor only starts with the ready event. */
@@ -61,7 +64,10 @@ public class DemoRunner {
 
     private void run() {
         int code = 1;
-        try {
+        try (DemoLogin login = DemoLogin.create(identity)) {
+            System.out.println("watch it in Cockpit while it runs: http://localhost:" + port()
+                    + "/camunda/app/cockpit/ (user " + DemoLogin.USER + ", password " + login.password()
+                    + "; removed when the demo ends)");
             code = demo() ? 0 : 1;
         } catch (Exception e) {
             System.out.println("demo failed: " + e.getMessage());
@@ -99,9 +105,8 @@ public class DemoRunner {
                     + b.storageDir());
         }
         domains.stop(DOMAIN); // leave no QEMU behind; the instance stays in the database for Cockpit
-        System.out.println("See it in Cockpit: ./nbdflow serve, then http://localhost:"
-                + env.getProperty("server.port", "8080") + "/camunda/app/cockpit/default/#/process-instance/" + id
-                + "/history (login demo / demo)");
+        System.out.println("See it in Cockpit later: NBDFLOW_ADMIN_PASSWORD=<yours> ./nbdflow serve, then http://localhost:"
+                + port() + "/camunda/app/cockpit/default/#/process-instance/" + id + "/history (login admin)");
         return status.migrated();
     }
 
@@ -135,6 +140,10 @@ public class DemoRunner {
             }
             Thread.sleep(300);
         }
+    }
+
+    private String port() {
+        return env.getProperty("server.port", "8080");
     }
 
     private Path image(Host host, String name, long size, int pattern, long written) {

@@ -65,6 +65,7 @@ class DemoTest {
         assertThat(out).contains("outcome:      migrated").contains("[##############################]")
                 .contains("demo now on host-b");
         assertThat(out).as("progress in a log (not a terminal) has no escape codes").doesNotContain("\033[");
+        assertThat(out).as("the demo's own login, printed").containsPattern("user demo, password [A-Za-z0-9_-]{16}");
 
         // what it migrated is really there, and it left no QEMU running
         Path images = root.resolve("a/images");
@@ -86,6 +87,8 @@ class DemoTest {
         JsonNode outcome = api.getForObject("/engine-rest/history/variable-instance?variableName=" + Vars.OUTCOME
                 + "&processInstanceId=" + history.get(0).path("id").asText(), JsonNode.class);
         assertThat(outcome.get(0).path("value").asText()).isEqualTo(Vars.OUTCOME_MIGRATED);
+        // ... but no account the demo made: a real server never inherits the demo's login
+        assertThat(api.getForObject("/engine-rest/user?id=demo", JsonNode.class)).as("users named demo").isEmpty();
     }
 
     private static int freePort() throws Exception {
