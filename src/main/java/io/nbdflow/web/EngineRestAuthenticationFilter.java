@@ -21,9 +21,9 @@ import org.camunda.bpm.engine.rest.security.auth.ProcessEngineAuthenticationFilt
  * Camunda's authentication filter for the engine REST API, with three changes: every path
  * needs a login (Camunda leaves the engine list /engine open; we do not), a user in none of
  * the roles' groups gets 403 (the engine would answer such a user with empty lists; what the
- * others may do, the engine's authorizations decide), and the "default" engine is this
- * application's engine even when it runs under another name (tests give each engine a unique
- * name).
+ * others may do, the engine's authorizations decide), and the "default" engine is always this
+ * application's engine, even when it runs under another name (tests give each engine a unique
+ * name) and another engine in the same JVM is named "default".
  */
 public class EngineRestAuthenticationFilter extends ProcessEngineAuthenticationFilter {
 
@@ -78,10 +78,7 @@ public class EngineRestAuthenticationFilter extends ProcessEngineAuthenticationF
 
     @Override
     protected ProcessEngine getAddressedEngine(String engineName) {
-        ProcessEngine engine = super.getAddressedEngine(engineName);
-        if (engine == null && DEFAULT_ENGINE_NAME.equals(engineName)) {
-            return applicationEngine;
-        }
-        return engine;
+        // "default" is this application's engine, whatever other engine of that name the JVM holds
+        return DEFAULT_ENGINE_NAME.equals(engineName) ? applicationEngine : super.getAddressedEngine(engineName);
     }
 }
