@@ -1,5 +1,6 @@
 package io.nbdflow.process;
 
+import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.domain.DomainRepository;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
@@ -89,6 +90,12 @@ public class MigrationResources {
     /** The domain being migrated: recorded, or before that the request's. */
     public String domain(VariableScope scope) {
         return facts(scope).map(MigrationRecords.Facts::domain).orElseGet(() -> Vars.string(scope, Vars.DOMAIN));
+    }
+
+    /** The disk plan: as recorded by "Inspect source", or (no record yet) the process variable. */
+    public DiskPlan plan(VariableScope scope) {
+        return facts(scope).map(f -> MigrationVariables.planOf(f.plan()))
+                .orElseGet(() -> MigrationVariables.of(scope).plan());
     }
 
     public Host sourceHost(VariableScope scope) {

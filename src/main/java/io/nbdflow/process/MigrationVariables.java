@@ -86,7 +86,17 @@ public final class MigrationVariables {
     }
 
     public void writePlan(DiskPlan plan) {
-        writer.accept(Vars.DISK_PLAN, toJson(plan.disks()));
+        writer.accept(Vars.DISK_PLAN, planJson(plan));
+    }
+
+    /** The plan as JSON text, as {@link #writePlan} stores it and the migration's records keep it. */
+    public static String planJson(DiskPlan plan) {
+        return toJson(plan.disks());
+    }
+
+    /** The plan that {@link #planJson} wrote. */
+    public static DiskPlan planOf(String json) {
+        return new DiskPlan(fromJson(Vars.DISK_PLAN, json, PLAN));
     }
 
     public DiskPlan plan() {

@@ -22,9 +22,13 @@ public class MigrationRecords {
     /** What was created: a disk image, or a QEMU (its domain folder and pid). */
     public enum Kind { CREATED_FILE, DESTINATION_QEMU }
 
-    /** The facts a migration began with. {@code targets}: the disks it copies, in order. */
+    /**
+     * The facts a migration began with. {@code targets}: the disks it copies, in order; {@code plan}:
+     * its disk plan as the first step wrote it (JSON), which the later steps read instead of the
+     * process variable of the same content, which anyone may change.
+     */
     public record Facts(String migrationId, String domain, String sourceHost, String destinationHost,
-                        List<String> targets, boolean switchoverStarted) {
+                        List<String> targets, boolean switchoverStarted, String plan) {
     }
 
     /** One thing a migration created: a file (path) or a QEMU (domain, pid) on a host. */
@@ -43,6 +47,7 @@ public class MigrationRecords {
                 + "DESTINATION_HOST_ varchar(255) not null, "
                 + "TARGETS_ varchar(4000) not null, "
                 + "SWITCHOVER_ boolean default false not null, "
+                + "PLAN_ varchar(1000000) not null, "
                 + "CREATED_ timestamp not null)");
         jdbc.execute("create table if not exists NBD_MIGRATION_RESOURCE ("
                 + "MIGRATION_ID_ varchar(64) not null, "
@@ -55,18 +60,19 @@ public class MigrationRecords {
 
     /** Records the facts of a migration; a redone first step writes them again. */
     public void begin(String migrationId, String domain, String sourceHost, String destinationHost,
-                      List<String> targets) {
+                      List<String> targets, String plan) {
         jdbc.update("delete from NBD_MIGRATION where ID_ = ?", migrationId);
-        jdbc.update("insert into NBD_MIGRATION (ID_, DOMAIN_, SOURCE_HOST_, DESTINATION_HOST_, TARGETS_, CREATED_) "
-                + "values (?, ?, ?, ?, ?, ?)", migrationId, domain, sourceHost, destinationHost,
-                String.join(",", targets), Timestamp.from(Instant.now()));
+        jdbc.update("insert into NBD_MIGRATION (ID_, DOMAIN_, SOURCE_HOST_, DESTINATION_HOST_, TARGETS_, PLAN_, "
+                + "CREATED_) values (?, ?, ?, ?, ?, ?, ?)", migrationId, domain, sourceHost, destinationHost,
+                String.join(",", targets), plan, Timestamp.from(Instant.now()));
     }
 
     public Optional<Facts> facts(String migrationId) {
-        return jdbc.query("select DOMAIN_, SOURCE_HOST_, DESTINATION_HOST_, TARGETS_, SWITCHOVER_ from NBD_MIGRATION "
-                + "where ID_ = ?", (rs, i) -> new Facts(migrationId, rs.getString(1), rs.getString(2), rs.getString(3),
-                rs.getString(4).isEmpty() ? List.of() : List.of(rs.getString(4).split(",")), rs.getBoolean(5)),
-                migrationId).stream().findFirst();
+        return jdbc.query("select DOMAIN_, SOURCE_HOST_, DESTINATION_HOST_, TARGETS_, SWITCHOVER_, PLAN_ "
+                + "from NBD_MIGRATION where ID_ = ?", (rs, i) -> new Facts(migrationId, rs.getString(1),
+                rs.getString(2), rs.getString(3),
+                rs.getString(4).isEmpty() ? List.of() : List.of(rs.getString(4).split(",")), rs.getBoolean(5),
+                rs.getString(6)), migrationId).stream().findFirst();
     }
 
     /** From here on the guest may already run on the destination: nothing of the migration is undone. */

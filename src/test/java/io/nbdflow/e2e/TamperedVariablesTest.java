@@ -101,6 +101,30 @@ class TamperedVariablesTest extends MigrationTestBase {
         }
     }
 
+    @Test
+    void theDomainMovesToTheDisksTheMigrationCreatedWhateverTheDiskPlanVariableSays() throws Exception {
+        String name = "tv-plan";
+        startDomain(name, 32 * MiB, 8 * MiB);
+        Path victimFile = testRoot().resolve("victim-disk");
+        Files.writeString(victimFile, "precious");
+
+        String id = migrate(name, Map.of("destinationHost", "host-b", "approveSwitchover", true));
+        awaitActivity(id, Bpmn.APPROVE_SWITCHOVER, Duration.ofSeconds(90));
+        Map<String, Object> real = processEngine.getRuntimeService().getVariables(id);
+        String createdFile = JSON.readValue((String) real.get(Vars.CREATED_FILES), List.class).get(0).toString();
+        // the later steps (the switchover, the domain's new definition) must not take the plan from here
+        put(id, Vars.DISK_PLAN, ((String) real.get(Vars.DISK_PLAN)).replace(createdFile, victimFile.toString()),
+                "String");
+        approve(id);
+        awaitEnd(id, Duration.ofSeconds(120));
+
+        assertThat(variables(id).get(Vars.OUTCOME)).as("failureReason: %s", variables(id).get(Vars.FAILURE_REASON))
+                .isEqualTo(Vars.OUTCOME_MIGRATED);
+        assertThat(domains.find(name).orElseThrow().disks()).extracting(d -> d.file())
+                .as("the domain's disks on the destination").containsExactly(createdFile);
+        assertThat(victimFile).hasContent("precious");
+    }
+
     private void put(String id, String variable, Object value, String type) {
         ResponseEntity<String> r = api().exchange(engineRest() + "/process-instance/" + id + "/variables/" + variable,
                 HttpMethod.PUT, new HttpEntity<>(Map.of("value", value, "type", type)), String.class);

@@ -86,7 +86,8 @@ public class InspectSourceDelegate extends MigrationStep {
                 file -> resources.hosts().connection(destination).isRegularFile(file));
         reservePorts(variables, transport, destination, migrationId);
         // from here on the undo and the later steps read these facts, never the variables
-        resources.records().begin(migrationId, name, source.name(), destination.name(), plan.targetsToCopy());
+        resources.records().begin(migrationId, name, source.name(), destination.name(), plan.targetsToCopy(),
+                MigrationVariables.planJson(plan));
 
         variables.writePlan(plan);
         variables.writeTransport(transport.transport());

@@ -46,7 +46,7 @@ public class PrecreateDisksDelegate extends MigrationStep {
         } catch (CookieException e) {
             throw refused(e.getMessage());
         }
-        DiskPlan plan = variables.plan();
+        DiskPlan plan = resources.plan(execution);
         Host host = resources.destinationHost(execution);
         HostConnection destination = resources.hosts().connection(host);
         CreatedFilesJournal journal = new CreatedFilesJournal(destination, execution.getProcessInstanceId());

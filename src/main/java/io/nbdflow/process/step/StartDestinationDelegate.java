@@ -61,6 +61,6 @@ public class StartDestinationDelegate extends MigrationStep {
         DomainDefinition source = resources.domains().find(name).orElseThrow(
                 () -> new IllegalStateException("domain " + name + " vanished"));
         return new DomainDefinition(source.name(), resources.destinationHost(execution).name(), source.memoryMiB(),
-                source.vcpus(), source.uuid(), MigrationVariables.of(execution).plan().destinationDisks());
+                source.vcpus(), source.uuid(), resources.plan(execution).destinationDisks());
     }
 }

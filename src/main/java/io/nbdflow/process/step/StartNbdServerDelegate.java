@@ -35,7 +35,7 @@ public class StartNbdServerDelegate extends MigrationStep {
         QmpClient qmp = resources.destinationMonitor(execution);
         int nbdPort = startServer(execution, qmp, address);
         try {
-            for (PlannedDisk d : variables.plan().toCopy()) {
+            for (PlannedDisk d : resources.plan(execution).toCopy()) {
                 DestinationSide.exportDisk(qmp, d.target());
             }
             try {

@@ -46,7 +46,7 @@ public class StopSourceDelegate implements JavaDelegate {
     public void execute(DelegateExecution execution) throws Exception {
         String domain = Vars.string(execution, Vars.DOMAIN);
         MigrationVariables variables = MigrationVariables.of(execution);
-        List<String> copied = variables.plan().targetsToCopy();
+        List<String> copied = resources.plan(execution).targetsToCopy();
         QmpClient destination = resources.destinationMonitor(execution);
         for (String target : copied) {
             DestinationSide.flushDisk(destination, target);
@@ -59,7 +59,7 @@ public class StopSourceDelegate implements JavaDelegate {
                 .filter(d -> d.host().equals(sourceHost.name()));
         resources.source(execution).ifPresent(q -> resources.processes().stop(q, resources.tuning().qemuStopTimeout()));
         resources.domains().moveTo(domain, Vars.string(execution, Vars.DESTINATION_HOST),
-                variables.plan().destinationDisks());
+                resources.plan(execution).destinationDisks());
         resources.releaseBookkeeping(execution.getProcessInstanceId(), domain);
         execution.setVariable(Vars.OUTCOME, Vars.OUTCOME_MIGRATED);
         execution.setVariable(Vars.TOTAL_TIME_MS,
