@@ -1,5 +1,7 @@
 package io.nbdflow.modeler;
 
+import io.nbdflow.process.Bpmn;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +88,8 @@ class RetryCycleTest {
             }
         }
         assertThat(async.keySet()).containsAll(expected)
-                .contains("Task_MirrorDisks", "Task_MirrorDisks#multiInstanceBody", "Task_CancelSourceJobs",
-                        "Task_InspectSource", "Task_StartNbdServer", "Task_ResumeDestination");
+                .contains(Bpmn.MIRROR_DISKS, Bpmn.MIRROR_DISKS + "#multiInstanceBody", Bpmn.CANCEL_SOURCE_JOBS,
+                        Bpmn.INSPECT_SOURCE, Bpmn.START_NBD_SERVER, Bpmn.RESUME_DESTINATION);
 
         List<String> intervals = List.of(cycle.split(","));
         List<String> problems = new ArrayList<>();

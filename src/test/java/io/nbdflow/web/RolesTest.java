@@ -1,5 +1,7 @@
 package io.nbdflow.web;
 
+import io.nbdflow.process.Bpmn;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -179,7 +181,7 @@ class RolesTest extends SpringQemuTest {
     void approvalTaskAndAbortMessage() throws Exception {
         // an instance waiting at the approval task, put there directly (no QEMU: no step runs)
         String id = processEngine.getRuntimeService().createProcessInstanceByKey("storageMigration")
-                .startBeforeActivity("UserTask_ApproveSwitchover")
+                .startBeforeActivity(Bpmn.APPROVE_SWITCHOVER)
                 .setVariable("domain", "roles-approval").setVariable("destinationHost", "host-b")
                 .execute(true, true).getId();
         try {
