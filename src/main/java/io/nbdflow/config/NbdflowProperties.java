@@ -38,8 +38,26 @@ public record NbdflowProperties(
      * {@code imageDirs}: the only folders a domain's disk files may lie in (default: the storage-dir).
      */
     public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper,
-                            List<String> imageDirs) {
+                            List<String> imageDirs, SshEntry ssh, String accelerator) {
     }
+
+    /**
+     * The {@code ssh} block of a host: present means the host is another machine, reached only over
+     * SSH with that key, its host key checked against that known_hosts file (paths on this machine).
+     * {@code host} defaults to the host's address, {@code port} to 22, {@code user} to root.
+     * There is deliberately no password field: key-based login only.
+     */
+    public record SshEntry(String host, Integer port, String user, String identityFile, String knownHosts) {
+    }
+
+    /** Accelerator choices of a host: {@code auto} (KVM where /dev/kvm is usable, else TCG), {@code kvm}, {@code tcg}. */
+    public static final List<String> ACCELERATORS = List.of("auto", "kvm", "tcg");
+
+    /** A login name as OpenSSH accepts it, and nothing a remote shell could read as more. */
+    static final Pattern SSH_USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}");
+
+    /** A DNS name or an IP literal. */
+    static final Pattern SSH_HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.:-]{0,252}");
 
     /** Tuning of the migration process (read by the process layer). */
     public record Migration(
@@ -133,6 +151,27 @@ public record NbdflowProperties(
         if (h.qemuWrapper != null && h.qemuWrapper.stream().anyMatch(a -> a == null || a.isBlank())) {
             errors.rejectValue(prefix + ".qemu-wrapper", "invalid", "must not contain empty arguments");
         }
+        if (h.accelerator != null && !ACCELERATORS.contains(h.accelerator)) {
+            errors.rejectValue(prefix + ".accelerator", "invalid",
+                    "'" + h.accelerator + "' is not one of " + String.join(", ", ACCELERATORS));
+        }
+        if (h.ssh != null) {
+            validateSsh(h.ssh, prefix + ".ssh", errors);
+        }
+    }
+
+    private static void validateSsh(SshEntry s, String prefix, Errors errors) {
+        if (s.host != null && !SSH_HOST.matcher(s.host).matches()) {
+            errors.rejectValue(prefix + ".host", "invalid", "'" + s.host + "' is not a host name or address");
+        }
+        if (s.port != null && (s.port < 1 || s.port > 65535)) {
+            errors.rejectValue(prefix + ".port", "invalid", s.port + " is not a TCP port (1-65535)");
+        }
+        if (s.user != null && !SSH_USER.matcher(s.user).matches()) {
+            errors.rejectValue(prefix + ".user", "invalid", "'" + s.user + "' is not a user name");
+        }
+        requireAbsolute(s.identityFile, prefix + ".identity-file", errors);
+        requireAbsolute(s.knownHosts, prefix + ".known-hosts", errors);
     }
 
     private static void requireAbsolute(String path, String field, Errors errors) {

@@ -11,13 +11,28 @@ import java.util.List;
  * the host's network lives in a namespace), else directly.
  */
 public record Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
-                   List<Path> imageDirs) {
+                   List<Path> imageDirs, SshTarget ssh, Accelerator accelerator) {
 
-    /** imageDirs: the folders a domain's disk files may lie in; null or empty means the storage-dir alone. */
+    /**
+     * imageDirs: the folders a domain's disk files may lie in; null or empty means the storage-dir
+     * alone. ssh: null for this machine, else how to reach the other machine. accelerator: null
+     * means {@link Accelerator#AUTO}.
+     */
     public Host {
         qemuWrapper = qemuWrapper == null ? List.of() : List.copyOf(qemuWrapper);
         imageDirs = imageDirs == null || imageDirs.isEmpty() ? List.of(storageDir)
                 : imageDirs.stream().map(Path::normalize).toList();
+        accelerator = accelerator == null ? Accelerator.AUTO : accelerator;
+    }
+
+    public Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
+                List<Path> imageDirs) {
+        this(name, address, stateDir, storageDir, qemuWrapper, imageDirs, null, null);
+    }
+
+    /** Whether this host is another machine, reached over SSH. */
+    public boolean isRemote() {
+        return ssh != null;
     }
 
     public Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper) {

@@ -22,6 +22,14 @@ public interface HostConnection {
     /** The host this connection reaches. */
     Host host();
 
+    /**
+     * The fingerprint (e.g. {@code SHA256:...}) of the host key this connection verified, for a
+     * host reached over SSH; empty for this machine.
+     */
+    default Optional<String> hostKeyFingerprint() {
+        return Optional.empty();
+    }
+
     // --- programs
 
     /** Runs a program to its end; a program still running after {@code timeout} is killed (StorageException). */

@@ -29,7 +29,8 @@ public class Hosts {
         this(properties.hosts().stream()
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
                         Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper(),
-                        h.imageDirs() == null ? null : h.imageDirs().stream().map(Path::of).toList()))
+                        h.imageDirs() == null ? null : h.imageDirs().stream().map(Path::of).toList(),
+                        sshTarget(h), Accelerator.parse(h.accelerator())))
                 .toList(), properties.portRange());
         all.forEach(this::createFolders);
     }
@@ -37,7 +38,7 @@ public class Hosts {
     /** Those hosts as they are: their folders are neither checked nor created. */
     public Hosts(List<Host> hosts, PortRange ports) {
         this.all = List.copyOf(hosts);
-        this.connections = all.stream().collect(Collectors.toUnmodifiableMap(Host::name, LocalHostConnection::new));
+        this.connections = all.stream().collect(Collectors.toUnmodifiableMap(Host::name, Hosts::open));
         this.ports = ports;
     }
 
@@ -76,6 +77,23 @@ public class Hosts {
 
     public PortRange ports() {
         return ports;
+    }
+
+    /** This machine's hosts are reached directly, the others over SSH. */
+    private static HostConnection open(Host host) {
+        if (host.isRemote()) {
+            throw new UnsupportedOperationException("host '" + host.name() + "': SSH hosts are not supported yet");
+        }
+        return new LocalHostConnection(host);
+    }
+
+    private static SshTarget sshTarget(NbdflowProperties.HostEntry h) {
+        NbdflowProperties.SshEntry s = h.ssh();
+        if (s == null) {
+            return null;
+        }
+        return new SshTarget(s.host() == null ? h.address() : s.host(), s.port() == null ? 22 : s.port(),
+                s.user() == null ? "root" : s.user(), Path.of(s.identityFile()), Path.of(s.knownHosts()));
     }
 
     private void createFolders(Host host) {
