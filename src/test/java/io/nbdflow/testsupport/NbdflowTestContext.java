@@ -37,7 +37,7 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
     public void initialize(ConfigurableApplicationContext context) {
         Path root = newRoot();
         String db = "jdbc:h2:mem:nbdflow-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-        Map<String, String> properties = properties(root, db);
+        Map<String, String> properties = contextProperties(root, db);
         if (context.getEnvironment().containsProperty("camunda.bpm.process-engine-name")) {
             // a test that names its engine (e.g. "default", for the plain /engine-rest paths) keeps that name
             properties.remove("camunda.bpm.generate-unique-process-engine-name");
@@ -53,10 +53,20 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
         TestPropertyValues.of(properties).applyTo(context);
         context.addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent closed && closed.getApplicationContext() == context) {
-                QemuReaper.killAllBelow(root);
-                deleteTree(root);
+                cleanUp(root);
             }
         });
+    }
+
+    /** The properties of a context living in root: {@link #properties} unless a subclass places its hosts elsewhere. */
+    protected Map<String, String> contextProperties(Path root, String datasourceUrl) {
+        return properties(root, datasourceUrl);
+    }
+
+    /** When the context closes: its QEMUs killed, its folders gone. */
+    protected void cleanUp(Path root) {
+        QemuReaper.killAllBelow(root);
+        deleteTree(root);
     }
 
     /** A fresh, short folder such as /tmp/nbdt1234567890. */

@@ -91,7 +91,27 @@ public abstract class SpringQemuTest {
         return hosts.get("host-b");
     }
 
-    /** This context's folder below /tmp; the hosts' folders lie in it. */
+    public Host hostC() {
+        return hosts.get("host-c");
+    }
+
+    /**
+     * A path of that host as this test sees it, for the test's own setup and checks: the path itself
+     * on this machine's hosts; on a host reached over SSH (see {@link SshTestContext}) the same file
+     * through that host's private root. nbdflow itself never sees these paths.
+     */
+    public Path seen(Host host, Path onHost) {
+        if (!host.isRemote()) {
+            return onHost;
+        }
+        TestHost testHost = SshTestContext.testHost(host.address());
+        if (testHost == null) {
+            throw new IllegalStateException(host.name() + " is no test host");
+        }
+        return testHost.outside(onHost);
+    }
+
+    /** This context's folder below /tmp; the hosts' folders lie in it (for hosts on this machine). */
     protected Path testRoot() {
         return testRoot;
     }
@@ -124,5 +144,10 @@ public abstract class SpringQemuTest {
     @AfterEach
     void killLeftoverQemus() {
         QemuReaper.killAllBelow(testRoot);
+        for (Host host : hosts.all()) {
+            if (host.isRemote()) {
+                QemuReaper.killAllBelow(seen(host, host.stateDir()));
+            }
+        }
     }
 }
