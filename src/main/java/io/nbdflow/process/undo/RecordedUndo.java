@@ -35,8 +35,9 @@ import java.util.Set;
  * here. Each part forgets a record only once its thing is gone, so a part that fails leaves the
  * record for the next attempt. A destination host that does not answer keeps its records (and
  * the ports its QEMU may listen on) for the reconciler; the source's part is never skipped for a
- * host that does not answer, since its QEMU may well run on. Every path is confined to the host's folders, every process must be
- * the domain's QEMU launched by nbdflow ({@link io.nbdflow.host.QemuProcesses#isOwnQemu}).
+ * host that does not answer, since its QEMU may well run on. Every path is confined to the host's
+ * folders, every process must be the domain's QEMU launched by nbdflow
+ * ({@link io.nbdflow.host.QemuProcesses#isOwnQemu}).
  */
 @Component
 public class RecordedUndo {
