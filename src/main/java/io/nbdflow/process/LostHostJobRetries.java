@@ -7,8 +7,10 @@ import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.cmd.DefaultJobRetryCmd;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.jobexecutor.FailedJobCommandFactory;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
@@ -31,14 +33,24 @@ public class LostHostJobRetries extends AbstractProcessEnginePlugin {
     private final Duration timeout;
     private final MigrationRecords records;
 
+    @Autowired
     public LostHostJobRetries(NbdflowProperties properties, @Lazy MigrationRecords records) {
-        this.timeout = properties.migration().hostUnreachableTimeout();
+        this(properties.migration().hostUnreachableTimeout(), records);
+    }
+
+    LostHostJobRetries(Duration timeout, MigrationRecords records) {
+        this.timeout = timeout;
         this.records = records;
     }
 
     @Override
     public void preInit(ProcessEngineConfigurationImpl configuration) {
-        configuration.setFailedJobCommandFactory((jobId, failure) -> new RetryCmd(jobId, failure));
+        configuration.setFailedJobCommandFactory(commands());
+    }
+
+    /** What the engine runs for a failed job. */
+    FailedJobCommandFactory commands() {
+        return (jobId, failure) -> new RetryCmd(jobId, failure);
     }
 
     private final class RetryCmd extends DefaultJobRetryCmd {
