@@ -2,6 +2,7 @@ package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.migration.StorageTransport;
 import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.SerialGuest;
 import io.nbdflow.testsupport.TestUsers;
@@ -136,11 +137,15 @@ class ConsoleTest extends MigrationTestBase {
                     () -> Files.exists(sourceLog) && SerialGuest.highest(Files.readString(sourceLog)) >= 40);
             String before = Files.readString(sourceLog);
 
-            String id = migrate(name, Map.of("destinationHost", "host-b"));
+            // there over the legacy block migration, back over NBD below: the console goes along both ways;
+            // the source's disk goes, so that the way back finds host-a's storage free of it
+            String id = migrate(name, Map.of("destinationHost", "host-b", "tunnelled", true,
+                    Vars.KEEP_SOURCE_DISKS, false));
             awaitEnd(id, Duration.ofSeconds(120));
             Map<String, Object> result = variables(id);
             assertThat(result.get(Vars.OUTCOME)).as("failureReason: %s", result.get(Vars.FAILURE_REASON))
                     .isEqualTo(Vars.OUTCOME_MIGRATED);
+            assertThat(result.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.LEGACY.value());
             JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
             assertThat(domain.path("host").asText()).isEqualTo("host-b");
             assertThat(hostA().domainDir(name)).doesNotExist();
@@ -164,6 +169,23 @@ class ConsoleTest extends MigrationTestBase {
             assertThat(api).startsWith(SerialGuest.MARKER + "0000\r\n");
             assertThat(api).contains("--- printed on host-a after");
             assertThat(SerialGuest.highest(api)).isGreaterThanOrEqualTo(SerialGuest.highest(after));
+
+            // and back over NBD: the console goes along again
+            String onB = Files.readString(destinationLog);
+            String back = migrate(name, Map.of("destinationHost", "host-a"));
+            awaitEnd(back, Duration.ofSeconds(120));
+            Map<String, Object> backResult = variables(back);
+            assertThat(backResult.get(Vars.OUTCOME)).as("failureReason: %s", backResult.get(Vars.FAILURE_REASON))
+                    .isEqualTo(Vars.OUTCOME_MIGRATED);
+            assertThat(backResult.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
+            int backAtEnd = SerialGuest.highest(Files.readString(sourceLog));
+            Wait.until("the guest printed on, on host-a again", Duration.ofSeconds(30),
+                    () -> SerialGuest.highest(Files.readString(sourceLog)) >= backAtEnd + 20);
+            String home = Files.readString(sourceLog);
+            assertThat(home).startsWith(onB);
+            assertThat(home).contains("--- printed on host-b after this console was copied here, until the switchover ---\n");
+            assertThat(SerialGuest.missing(home)).hasSizeLessThanOrEqualTo(2); // one cut line per switchover
+            assertThat(hostB().domainDir(name)).doesNotExist();
         } finally {
             stop(name);
         }
