@@ -115,6 +115,9 @@ public class QemuLauncher {
             // same device ids on both sides: migration matches devices by id
             cmd.addAll(List.of("-device", "virtio-blk-pci,drive=" + nodeName(disk) + ",id=virtio-disk" + i));
         }
+        // the serial console: append=on keeps what the file holds (a migration puts the source's output there first)
+        cmd.addAll(List.of("-chardev", "file,id=console0,path=" + escape(paths.consoleFile().toString()) + ",append=on",
+                "-serial", "chardev:console0"));
         cmd.addAll(List.of(
                 "-qmp", "unix:" + escape(paths.qmpSocket().toString()) + ",server=on,wait=off",
                 "-qmp", "unix:" + escape(paths.toolsSocket().toString()) + ",server=on,wait=off",

@@ -46,6 +46,8 @@ class QemuCommandLineTest {
                 "-device", "virtio-blk-pci,drive=drive-vda,id=virtio-disk0",
                 "-drive", "file=/srv/a/images/vdb.raw,format=raw,if=none,id=drive-vdb,readonly=on",
                 "-device", "virtio-blk-pci,drive=drive-vdb,id=virtio-disk1",
+                "-chardev", "file,id=console0,path=/srv/a/state/vm1/console.log,append=on",
+                "-serial", "chardev:console0",
                 "-qmp", "unix:/srv/a/state/vm1/qmp.sock,server=on,wait=off",
                 "-qmp", "unix:/srv/a/state/vm1/qmp-tools.sock,server=on,wait=off",
                 "-daemonize", "-pidfile", "/srv/a/state/vm1/qemu.pid");
@@ -84,6 +86,18 @@ class QemuCommandLineTest {
         assertThat(valuesOf(cmd, "-qmp")).containsExactly(
                 "unix:/srv/a,,b/vm1/qmp.sock,server=on,wait=off", "unix:/srv/a,,b/vm1/qmp-tools.sock,server=on,wait=off");
         assertThat(valuesOf(cmd, "-pidfile")).containsExactly("/srv/a,b/vm1/qemu.pid");
+        assertThat(valuesOf(cmd, "-chardev")).containsExactly("file,id=console0,path=/srv/a,,b/vm1/console.log,append=on");
+    }
+
+    @Test
+    void theSerialPortIsAppendedToTheConsoleLogOnBothSidesOfAMigration() {
+        for (boolean incoming : List.of(false, true)) {
+            List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, DiskAttachment.BLOCKDEV,
+                    incoming));
+            assertThat(valuesOf(cmd, "-chardev")).containsExactly(
+                    "file,id=console0,path=/srv/a/state/vm1/console.log,append=on");
+            assertThat(valuesOf(cmd, "-serial")).containsExactly("chardev:console0");
+        }
     }
 
     @Test

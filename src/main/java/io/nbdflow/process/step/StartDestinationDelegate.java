@@ -11,6 +11,7 @@ import io.nbdflow.host.LaunchRequest;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
 import io.nbdflow.host.Host;
+import io.nbdflow.migration.ConsoleHandover;
 import io.nbdflow.migration.StorageTransport;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * Prepare: launches the destination QEMU with {@code -incoming defer -S}, its disks attached as
  * {@code -blockdev} nodes for NBD (a writable NBD export of a {@code -drive} disk is refused by
  * QEMU 7.2), as named {@code -drive} backends for the legacy block migration.
- * Copied disks are the pre-created files, shared disks the source's own paths.
+ * Copied disks are the pre-created files, shared disks the source's own paths. Its console.log
+ * starts as the end of the source's ({@link ConsoleHandover}).
  */
 @Component("startDestinationDelegate")
 public class StartDestinationDelegate extends MigrationStep {
@@ -50,7 +52,11 @@ public class StartDestinationDelegate extends MigrationStep {
             }
             resources.processes().stop(running.get(), resources.tuning().qemuStopTimeout());
         }
+        // before QEMU opens it: the destination's console continues the source's (QEMU appends)
+        long consoleCopiedUpTo = ConsoleHandover.seed(resources.hosts().connection(resources.sourceHost(execution)),
+                resources.hosts().connection(destination), domain.name());
         QemuInstance q = launcher.launch(new LaunchRequest(domain.vm(), destination, attachment, true));
+        execution.setVariable(Vars.CONSOLE_COPIED_UP_TO, consoleCopiedUpTo);
         resources.records().setQemu(execution.getProcessInstanceId(), destination.name(), domain.name(), q.pid());
         execution.setVariable(Vars.DESTINATION_PID, q.pid()); // for people (Cockpit); the undo reads the record
     }
