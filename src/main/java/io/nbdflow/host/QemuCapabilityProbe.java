@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -40,6 +41,7 @@ public class QemuCapabilityProbe implements CapabilityProbe {
     private final Hosts hosts;
     private final Map<String, HostQemu> known = new ConcurrentHashMap<>();
 
+    @Autowired
     public QemuCapabilityProbe(NbdflowProperties properties, Hosts hosts) {
         this(properties.qemuBinary(), hosts);
     }
