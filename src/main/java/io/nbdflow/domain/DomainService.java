@@ -172,16 +172,20 @@ public class DomainService {
         Optional<Host> host = hosts.find(d.host());
         List<DomainView.DiskView> disks = d.disks().stream().map(disk -> diskView(host, disk)).toList();
         return new DomainView(d.name(), d.host(), state, d.uuid(), d.memoryMiB(), d.vcpus(), disks, d.machineType(),
-                accelerator(host, d.name()));
+                accelerator(host, d.name(), state));
     }
 
-    /** The running QEMU's accelerator (query-kvm), else the host's; null if neither answers now. */
-    private String accelerator(Optional<Host> host, String name) {
+    /**
+     * The running QEMU's accelerator (query-kvm), else the host's; null if neither answers now. A
+     * migrating domain's monitor is left to the migration: its host's accelerator is the same.
+     */
+    private String accelerator(Optional<Host> host, String name, DomainState state) {
         if (host.isEmpty()) {
             return null;
         }
         try {
-            Optional<QemuInstance> qemu = processes.find(host.get(), name);
+            Optional<QemuInstance> qemu = state == DomainState.RUNNING || state == DomainState.PAUSED
+                    ? processes.find(host.get(), name) : Optional.empty();
             if (qemu.isPresent()) {
                 boolean kvm = monitors.get(qemu.get()).execute("query-kvm", null, STATUS_TIMEOUT)
                         .path("enabled").asBoolean(false);
