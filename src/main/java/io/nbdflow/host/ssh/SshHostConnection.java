@@ -307,10 +307,10 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
 
     @Override
     public List<String> list(Path dir) {
-        String d = quote(folderOperand(dir));
+        String d = quote(dir.toString());
         SshSession.Outcome o = operation("test -e " + d + " || exit " + ABSENT + "\n"
                 + "test -d " + d + " || { printf 'not a folder\\n' >&2; exit 1; }\n"
-                + "find " + d + " -mindepth 1 -maxdepth 1 -printf '%f\\0'", "list " + dir);
+                + "find " + quote(folderOperand(dir)) + " -mindepth 1 -maxdepth 1 -printf '%f\\0'", "list " + dir);
         if (o.exitCode() == ABSENT) {
             return List.of();
         }
