@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.nbdflow.host.CommandResult;
 import io.nbdflow.host.Host;
@@ -40,7 +41,15 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
     private static final String NOT_FOUND_MARK = "nbdflow: cannot run ";
 
     private final Host host;
+    /** The connection for commands and files. */
     private final SshSession ssh;
+    /**
+     * Connections for monitors, each carrying a few: a monitor holds its channel as long as its
+     * QEMU runs, so monitors never take the channels commands need, and many domains on one host
+     * stay within sshd's MaxSessions of each connection.
+     */
+    private final List<SshSession> monitorConnections = new CopyOnWriteArrayList<>();
+    private boolean closed;
 
     public SshHostConnection(Host host) {
         if (!host.isRemote()) {
@@ -374,13 +383,33 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
 
     @Override
     public ByteChannel openMonitor(Path socket) throws IOException {
-        return ssh.openStreamLocal(socket);
+        return monitorConnection().openStreamLocal(socket);
     }
 
-    /** Closes the SSH connection; QEMUs on the host keep running. */
+    /** A monitor connection with a place taken for one more monitor, a new one if all are full. */
+    private SshSession monitorConnection() throws IOException {
+        for (SshSession s : monitorConnections) {
+            if (s.reserveMonitor()) {
+                return s;
+            }
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("the connection to " + ssh.describe() + " is closed");
+            }
+            SshSession s = new SshSession(host.name(), host.ssh());
+            s.reserveMonitor();
+            monitorConnections.add(s);
+            return s;
+        }
+    }
+
+    /** Closes the SSH connections, monitors included; QEMUs on the host keep running. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         ssh.close();
+        monitorConnections.forEach(SshSession::close);
     }
 
     private SshSession.Outcome operation(String script, String what) {

@@ -36,15 +36,15 @@ final class SshSession implements AutoCloseable {
     private static final int ALIVE_INTERVAL_MS = 5_000;
     private static final int ALIVE_COUNT_MAX = 3;
     /**
-     * Commands in flight at once. sshd refuses channels beyond its MaxSessions (10 by default)
-     * per connection; commands stay below that, monitors (held open as long as the QEMU runs)
-     * come on top and are counted apart.
+     * Channels open at once on one connection. sshd refuses channels beyond its MaxSessions (10
+     * by default) per connection: commands wait for a free one, and a connection carrying
+     * monitors (held open as long as their QEMU runs) takes no more than this many.
      */
-    static final int MAX_COMMANDS = 8;
+    static final int MAX_CHANNELS = 8;
 
     private final String hostName;
     private final SshTarget target;
-    private final Semaphore commandSlots = new Semaphore(MAX_COMMANDS, true);
+    private final Semaphore commandSlots = new Semaphore(MAX_CHANNELS, true);
     private final AtomicInteger openMonitors = new AtomicInteger();
     private Session session;
     private boolean closed;
@@ -139,30 +139,34 @@ final class SshSession implements AutoCloseable {
         }
     }
 
-    /** A byte stream to that UNIX socket of the host; IOException if nobody listens there. */
+    /**
+     * Takes one of this connection's places for a monitor; false if all are taken. A place taken
+     * is given back when {@link #openStreamLocal} fails or the stream it returned is closed.
+     */
+    boolean reserveMonitor() {
+        return openMonitors.getAndUpdate(n -> n < MAX_CHANNELS ? n + 1 : n) < MAX_CHANNELS;
+    }
+
+    /**
+     * A byte stream to that UNIX socket of the host, in a place taken by {@link #reserveMonitor};
+     * IOException if nobody listens there.
+     */
     ByteChannel openStreamLocal(Path socket) throws IOException {
-        Session s;
+        MonitorChannel stream = null;
         try {
-            s = session();
-        } catch (StorageException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-        ChannelDirectStreamLocal channel;
-        MonitorChannel stream;
-        try {
-            channel = (ChannelDirectStreamLocal) s.openChannel("direct-streamlocal@openssh.com");
+            Session s = session();
+            ChannelDirectStreamLocal channel = (ChannelDirectStreamLocal) s.openChannel("direct-streamlocal@openssh.com");
             channel.setSocketPath(socket.toString());
             stream = new MonitorChannel(channel, openMonitors::decrementAndGet);
-            openMonitors.incrementAndGet();
-        } catch (JSchException e) {
-            throw new IOException("cannot open a channel to " + describe() + ": " + e.getMessage(), e);
-        }
-        try {
             channel.connect(CONNECT_TIMEOUT_MS);
             stream.opened();
             return stream;
-        } catch (JSchException | IOException e) {
-            stream.close();
+        } catch (JSchException | IOException | StorageException e) {
+            if (stream != null) {
+                stream.close();
+            } else {
+                openMonitors.decrementAndGet();
+            }
             throw new IOException("cannot reach " + socket + " on " + describe() + ": " + e.getMessage(), e);
         }
     }
@@ -257,8 +261,7 @@ final class SshSession implements AutoCloseable {
                     + e.getMessage(), e);
         }
         return new StorageException(doing + " " + describe() + ": " + e.getMessage()
-                + " (" + openMonitors.get() + " monitors open; sshd's MaxSessions must allow "
-                + MAX_COMMANDS + " commands besides them)", e);
+                + " (sshd's MaxSessions must allow " + MAX_CHANNELS + " channels per connection)", e);
     }
 
     @Override

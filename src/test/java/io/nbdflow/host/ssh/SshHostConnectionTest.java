@@ -202,16 +202,23 @@ class SshHostConnectionTest {
         Path pidFile = dir.resolve("qemu.pid");
         assertThatThrownBy(() -> connection.openMonitor(socket)).isInstanceOf(IOException.class);
 
-        OptionalInt launched = connection.runDaemonizing(List.of("qemu-system-x86_64", "-nodefaults",
+        List<String> argv = new ArrayList<>(List.of("qemu-system-x86_64", "-nodefaults",
                 "-display", "none", "-machine", "none", "-S", "-qmp", "unix:" + socket + ",server=on,wait=off",
-                "-daemonize", "-pidfile", pidFile.toString()), dir.resolve("qemu.log"), T);
+                "-daemonize", "-pidfile", pidFile.toString()));
+        // more monitors than one SSH connection carries
+        List<Path> extra = new ArrayList<>();
+        for (int i = 0; i < 2 * SshSession.MAX_CHANNELS + 1; i++) {
+            extra.add(dir.resolve("extra-" + i + ".sock"));
+            argv.addAll(List.of("-qmp", "unix:" + extra.get(i) + ",server=on,wait=off"));
+        }
+        OptionalInt launched = connection.runDaemonizing(argv, dir.resolve("qemu.log"), T);
         OptionalLong pid = connection.readPid(pidFile);
         pid.ifPresent(qemuPids::add);
         assertThat(launched).as(connection.readString(dir.resolve("qemu.log")).orElse("")).hasValue(0);
         assertThat(pid).isPresent();
         assertThat(connection.isLiveQemu(pid.getAsLong())).isTrue();
-        assertThat(connection.commandLine(pid.getAsLong())).hasValueSatisfying(argv ->
-                assertThat(argv).startsWith("qemu-system-x86_64").contains("unix:" + socket + ",server=on,wait=off"));
+        assertThat(connection.commandLine(pid.getAsLong())).hasValueSatisfying(seen ->
+                assertThat(seen).startsWith("qemu-system-x86_64").contains("unix:" + socket + ",server=on,wait=off"));
 
         try (QmpClient qmp = QmpClient.connect(socket, () -> connection.openMonitor(socket), Duration.ofSeconds(10))) {
             JsonNode status = qmp.execute("query-status");
@@ -230,6 +237,30 @@ class SshHostConnectionTest {
             assertThat(read).isNotDone();
             second.close();
             assertThat(read.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+            assertThat(qmp.execute("query-status").path("status").asText()).isEqualTo("prelaunch");
+
+            // more monitors than one SSH connection carries: they spread over further connections,
+            // each greets at once, and commands still get channels meanwhile
+            List<ByteChannel> many = new ArrayList<>();
+            try {
+                for (Path extraSocket : extra) {
+                    ByteChannel c = connection.openMonitor(extraSocket);
+                    many.add(c);
+                    ByteBuffer greeting = ByteBuffer.allocate(4096);
+                    while (greeting.position() == 0 || greeting.get(greeting.position() - 1) != '\n') {
+                        assertThat(c.read(greeting)).isPositive();
+                    }
+                    assertThat(new String(greeting.array(), 0, greeting.position())).startsWith("{\"QMP\"");
+                }
+                assertThat(connection.run(List.of("echo", "still"), T).stdout()).isEqualTo("still\n");
+                // one connection for commands, three carrying the 18 monitors (8 each at most)
+                String established = remote.exec("ss", "-Htn", "state", "established", "( sport = :22 )").out();
+                assertThat(established.lines().count()).as(established).isGreaterThanOrEqualTo(4);
+            } finally {
+                for (ByteChannel c : many) {
+                    c.close();
+                }
+            }
             assertThat(qmp.execute("query-status").path("status").asText()).isEqualTo("prelaunch");
         }
 
