@@ -386,6 +386,11 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
         return monitorConnection().openStreamLocal(socket);
     }
 
+    /** How many commands (exec channels) this connection has run on the host. */
+    long commandsRun() {
+        return ssh.commandsRun();
+    }
+
     /** A monitor connection with a place taken for one more monitor, a new one if all are full. */
     private SshSession monitorConnection() throws IOException {
         for (SshSession s : monitorConnections) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.jcraft.jsch.ChannelDirectStreamLocal;
 import com.jcraft.jsch.ChannelExec;
@@ -46,6 +47,7 @@ final class SshSession implements AutoCloseable {
     private final SshTarget target;
     private final Semaphore commandSlots = new Semaphore(MAX_CHANNELS, true);
     private final AtomicInteger openMonitors = new AtomicInteger();
+    private final AtomicLong commandsRun = new AtomicLong();
     private Session session;
     private boolean closed;
     private volatile String fingerprint;
@@ -64,6 +66,11 @@ final class SshSession implements AutoCloseable {
         String stderrText() {
             return new String(stderr, StandardCharsets.UTF_8);
         }
+    }
+
+    /** How many exec channels this connection has opened: what a call costs in round trips. */
+    long commandsRun() {
+        return commandsRun.get();
     }
 
     /** The fingerprint of the host key verified at the last connection; empty before any. */
@@ -100,6 +107,7 @@ final class SshSession implements AutoCloseable {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             try {
                 channel = (ChannelExec) s.openChannel("exec");
+                commandsRun.incrementAndGet();
                 channel.setCommand(script.getBytes(StandardCharsets.UTF_8));
                 channel.setOutputStream(out);
                 channel.setErrStream(err);
@@ -260,8 +268,9 @@ final class SshSession implements AutoCloseable {
             return new StorageException("the connection to " + describe() + " was lost: " + doing + " it: "
                     + e.getMessage(), e);
         }
-        return new StorageException(doing + " " + describe() + ": " + e.getMessage()
-                + " (sshd's MaxSessions must allow " + MAX_CHANNELS + " channels per connection)", e);
+        // a refused channel (sshd's MaxSessions below MAX_CHANNELS) or a link that went silent
+        // and is not yet given up by the keepalives
+        return new StorageException(doing + " " + describe() + ": " + e.getMessage(), e);
     }
 
     @Override

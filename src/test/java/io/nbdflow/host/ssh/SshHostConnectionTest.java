@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -367,6 +369,54 @@ class SshHostConnectionTest {
     }
 
     // --- the connection
+
+    /** Each method is one command on the host: one exec channel, whatever it checks there. */
+    @Test
+    void eachMethodIsOneCommandOnTheHost() throws IOException {
+        Path dir = host.stateDir().resolve("d");
+        Path file = dir.resolve("f");
+        Path gone = host.storageDir().resolve("gone");
+        connection.createDirectories(host.storageDir().resolve("tree"));
+        Map<String, ThrowingRunnable> calls = new LinkedHashMap<>();
+        calls.put("run", () -> connection.run(List.of("true"), T));
+        calls.put("run with input", () -> connection.run(List.of("cat"), "x", T));
+        calls.put("runDaemonizing", () -> connection.runDaemonizing(List.of("true"), dir.resolve("log"), T));
+        calls.put("findExecutable", () -> connection.findExecutable("qemu-img"));
+        calls.put("isLiveQemu", () -> connection.isLiveQemu(1));
+        calls.put("commandLine", () -> connection.commandLine(1));
+        calls.put("terminate", () -> connection.terminate(999_999_999));
+        calls.put("kill", () -> connection.kill(999_999_999));
+        calls.put("readPid", () -> connection.readPid(dir.resolve("pid")));
+        calls.put("exists", () -> connection.exists(dir));
+        calls.put("isRegularFile", () -> connection.isRegularFile(dir));
+        calls.put("realPath", () -> connection.realPath(dir));
+        calls.put("createNewFile", () -> connection.createNewFile(file));
+        calls.put("deleteIfExists", () -> connection.deleteIfExists(file));
+        calls.put("deleteFileBelowHostFolders", () -> connection.deleteFileBelowHostFolders(gone));
+        calls.put("deleteTree", () -> connection.deleteTree(host.storageDir().resolve("tree")));
+        calls.put("list", () -> connection.list(dir));
+        calls.put("readString", () -> connection.readString(file));
+        calls.put("writeString", () -> connection.writeString(file, "x"));
+        calls.put("append", () -> connection.append(file, "y"));
+        calls.put("usableSpace", () -> connection.usableSpace(dir));
+        connection.createDirectories(dir);
+        StringBuilder costs = new StringBuilder();
+        for (Map.Entry<String, ThrowingRunnable> call : calls.entrySet()) {
+            long before = connection.commandsRun();
+            long start = System.nanoTime();
+            call.getValue().run();
+            long micros = (System.nanoTime() - start) / 1000;
+            costs.append(call.getKey()).append(": ").append(connection.commandsRun() - before).append(" command, ")
+                    .append(micros / 1000.0).append(" ms\n");
+            assertThat(connection.commandsRun() - before).as(call.getKey()).isEqualTo(1);
+        }
+        System.out.print(costs);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws IOException;
+    }
 
     @Test
     void reconnectsAfterSshdRestarts() {
