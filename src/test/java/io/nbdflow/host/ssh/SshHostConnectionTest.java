@@ -418,11 +418,17 @@ class SshHostConnectionTest {
         void run() throws IOException;
     }
 
+    /** The connection dropping under a call fails that call; the next call connects again. */
     @Test
-    void reconnectsAfterSshdRestarts() {
+    void reconnectsAfterSshdRestarts() throws Exception {
         assertThat(connection.exists(host.stateDir())).isTrue();
+        CompletableFuture<CommandResult> inFlight = CompletableFuture.supplyAsync(
+                () -> connection.run(List.of("sleep", "30"), Duration.ofSeconds(60)));
+        Thread.sleep(1000);
         remote.stopSshd();
         try {
+            assertThatThrownBy(() -> inFlight.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StorageException.class)
+                    .hasMessageContaining("lost");
             assertThatThrownBy(() -> connection.exists(host.stateDir())).isInstanceOf(StorageException.class)
                     .hasMessageContaining("remote-a");
         } finally {
