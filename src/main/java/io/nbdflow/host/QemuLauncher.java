@@ -104,7 +104,9 @@ public class QemuLauncher {
         if (d.uuid() != null) {
             cmd.addAll(List.of("-uuid", d.uuid()));
         }
-        cmd.addAll(List.of("-machine", "pc,accel=tcg",
+        // the CPU stays QEMU's default model (qemu64), never -cpu host, also under KVM: a migration needs the
+        // same CPU model on both sides, and a host CPU model would tie the guest to one kind of processor
+        cmd.addAll(List.of("-machine", r.machine().option(),
                 "-m", Integer.toString(d.memoryMiB()),
                 "-smp", Integer.toString(d.vcpus()),
                 "-nodefaults", "-display", "none", "-no-user-config"));

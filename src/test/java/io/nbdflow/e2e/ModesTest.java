@@ -7,6 +7,7 @@ import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.Vars;
 import io.nbdflow.host.CapabilityProbe;
+import io.nbdflow.host.HostQemu;
 import io.nbdflow.host.QemuCapabilityProbe;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
@@ -63,6 +64,11 @@ class ModesTest extends MigrationTestBase {
                         commands.remove("blockdev-mirror");
                     }
                     return commands;
+                }
+
+                @Override
+                public HostQemu hostQemu(Host host) {
+                    return real.hostQemu(host);
                 }
 
                 @Override
