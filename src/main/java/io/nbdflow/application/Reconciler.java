@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.domain.DomainRepository;
 import io.nbdflow.host.HostUnreachableException;
+import io.nbdflow.host.Hosts;
 import io.nbdflow.process.undo.RecordedUndo;
 import io.nbdflow.store.MigrationRecords;
 import io.nbdflow.store.PortAllocator;
@@ -36,8 +37,8 @@ import java.util.concurrent.TimeUnit;
  * code as the rollback ({@link RecordedUndo}); a migration past its switchover only loses its
  * bookkeeping. What lies on a host that does not answer keeps its records, and the ports that
  * host's QEMU may listen on stay reserved: each run says "host unreachable, next run retries" until
- * the host answers and the rest is removed. Each run is logged, counted ({@code nbdflow.reconciler.cleaned}, tag {@code kind})
- * and kept for {@code GET /api/reconciler}.
+ * the host answers and the rest is removed. Each run is logged, counted
+ * ({@code nbdflow.reconciler.cleaned}, tag {@code kind}) and kept for {@code GET /api/reconciler}.
  */
 @Component
 public class Reconciler implements DisposableBean {
@@ -53,6 +54,7 @@ public class Reconciler implements DisposableBean {
     private final PortAllocator ports;
     private final DomainRepository domains;
     private final RecordedUndo undo;
+    private final Hosts hosts;
     private final MeterRegistry meters;
     private final Duration interval;
     private final Deque<Run> runs = new ArrayDeque<>();
@@ -63,7 +65,8 @@ public class Reconciler implements DisposableBean {
     });
 
     public Reconciler(RuntimeService runtime, MigrationRecords records, PortAllocator ports, DomainRepository domains,
-                      RecordedUndo undo, MeterRegistry meters, NbdflowProperties properties) {
+                      RecordedUndo undo, Hosts hosts, MeterRegistry meters, NbdflowProperties properties) {
+        this.hosts = hosts;
         this.runtime = runtime;
         this.records = records;
         this.ports = ports;
@@ -86,12 +89,15 @@ public class Reconciler implements DisposableBean {
 
     /** One run now; returns what it found and did. */
     public synchronized Run reconcile() {
+        List<String> done = new ArrayList<>();
+        for (String host : hosts.createPendingFolders()) {
+            done.add("created the folders of host " + host + ", unreachable at start-up");
+        }
         Set<String> owners = new LinkedHashSet<>(records.migrations());
         owners.addAll(ports.all().keySet());
         owners.addAll(domains.claims().values());
         owners.addAll(undo.journaledMigrations());
         List<String> found = new ArrayList<>();
-        List<String> done = new ArrayList<>();
         for (String id : owners) {
             if (runtime.createProcessInstanceQuery().processInstanceId(id).count() > 0) {
                 continue; // a live migration: its own steps and rollback look after it
