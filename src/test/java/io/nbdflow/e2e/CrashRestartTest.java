@@ -49,7 +49,7 @@ class CrashRestartTest {
         root = NbdflowTestContext.newRoot();
         port = freePort();
         // the engine as in production: "default", the one the plain /engine-rest/... paths look for
-        app = new RestartedApplication(root, "default", this::api, () -> ApplicationJvm.tail(log()));
+        app = new RestartedApplication(root, "default", this::api, () -> ApplicationJvm.tail(log()), hosting());
         arguments = app.arguments("jdbc:h2:file:" + root.resolve("db/nbdflow") + ";WRITE_DELAY=0", // as application.yaml
                 port);
     }
@@ -59,9 +59,15 @@ class CrashRestartTest {
         try {
             killApplication();
         } finally {
+            hosting().removeHostFolders(root);
             QemuReaper.killAllBelow(root);
             NbdflowTestContext.deleteTree(root);
         }
+    }
+
+    /** Where the application's hosts are: this machine's; a subclass may put them on the test network. */
+    RestartedApplication.Hosting hosting() {
+        return RestartedApplication.Hosting.LOCAL;
     }
 
     @Test

@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -76,23 +77,34 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     /**
      * Defines a domain on host-a with qcow2 disks of those sizes (target → bytes, in order), each
-     * with `written` bytes of 0x11, named &lt;name&gt;-src-&lt;target&gt;.qcow2; returns the first disk.
+     * with `written` bytes of 0x11, named &lt;name&gt;-src-&lt;target&gt;.qcow2 in host-a's storage
+     * folder; returns the first disk (its path on host-a).
      */
     protected Path defineDomain(String name, int memoryMiB, Map<String, Long> sizes, long written) {
-        List<Map<String, Object>> disks = new ArrayList<>();
-        Path first = null;
+        Map<String, Path> disks = new LinkedHashMap<>();
         for (Map.Entry<String, Long> d : sizes.entrySet()) {
             Path file = hostA().storageDir().resolve(name + "-src-" + d.getKey() + ".qcow2");
-            TestImages.create(seen(hostA(), file.getParent()), file.getFileName().toString(), "qcow2", d.getValue());
-            TestImages.write(seen(hostA(), file), "qcow2", 0x11, 0, written);
-            disks.add(Map.of("target", d.getKey(), "file", file.toString(), "format", "qcow2"));
-            first = first == null ? file : first;
+            disks.put(d.getKey(), image(hostA(), file, d.getValue(), written));
         }
+        defineDomainWithDisks(name, memoryMiB, disks);
+        return disks.values().iterator().next();
+    }
+
+    /** Defines a domain on host-a with those qcow2 disks (target → path on host-a, in order). */
+    protected void defineDomainWithDisks(String name, int memoryMiB, Map<String, Path> disks) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        disks.forEach((target, file) -> list.add(Map.of("target", target, "file", file.toString(), "format", "qcow2")));
         ResponseEntity<String> r = api().exchange("/api/domains/" + name, HttpMethod.PUT,
-                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", memoryMiB, "vcpus", 1, "disks", disks)),
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", memoryMiB, "vcpus", 1, "disks", list)),
                 String.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
-        return first;
+    }
+
+    /** Creates a qcow2 image of that size at that path of the host, its first `written` bytes 0x11; returns the path. */
+    protected Path image(Host host, Path file, long size, long written) {
+        TestImages.create(seen(host, file.getParent()), file.getFileName().toString(), "qcow2", size);
+        TestImages.write(seen(host, file), "qcow2", 0x11, 0, written);
+        return file;
     }
 
     /**
