@@ -4,9 +4,9 @@ import io.nbdflow.testsupport.SshTestContext;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
- * {@link AbortTest} between hosts that are other machines, reached over SSH: the rollback after an
+ * {@link AbortCases} between hosts that are other machines, reached over SSH: the rollback after an
  * abort stops and cleans the destination through its SSH connection.
  */
 @ContextConfiguration(initializers = SshTestContext.class, inheritInitializers = false)
-class SshAbortTest extends AbortTest {
+class SshAbortTest extends AbortCases {
 }

@@ -149,8 +149,7 @@ public abstract class SpringQemuTest {
      */
     public TestNetwork.Sh.Result runOn(Host host, String... argv) {
         if (!host.isRemote()) {
-            ExternalCommand.Result r = ExternalCommand.run(List.of(argv),
-                    Duration.ofMinutes(2));
+            ExternalCommand.Result r = ExternalCommand.run(List.of(argv), Duration.ofMinutes(2));
             return new TestNetwork.Sh.Result(r.exitCode(), r.stdout(), r.stderr());
         }
         TestHost testHost = SshTestContext.testHost(host.address());
