@@ -17,9 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.nbdflow.host.Accelerator;
 import io.nbdflow.host.DiskAttachment;
 import io.nbdflow.host.Host;
+import io.nbdflow.host.HostMachines;
 import io.nbdflow.host.Hosts;
+import io.nbdflow.host.Machine;
 import io.nbdflow.host.ImageInfo;
 import io.nbdflow.host.LaunchRequest;
 import io.nbdflow.host.Monitors;
@@ -45,12 +48,15 @@ public class DomainService {
     private final QemuLauncher launcher;
     private final QemuProcesses processes;
     private final Monitors monitors;
+    private final HostMachines machines;
     private final Duration stopGrace;
     /** One lock per domain name: define, start and stop of one domain never interleave. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public DomainService(DomainRepository repository, Hosts hosts, Storage storage, QemuLauncher launcher,
-                         QemuProcesses processes, Monitors monitors, NbdflowProperties properties) {
+                         QemuProcesses processes, Monitors monitors, HostMachines machines,
+                         NbdflowProperties properties) {
+        this.machines = machines;
         this.repository = repository;
         this.hosts = hosts;
         this.storage = storage;
@@ -80,7 +86,9 @@ public class DomainService {
                 }
             }
             String uuid = existing.map(DomainDefinition::uuid).orElseGet(() -> UUID.randomUUID().toString());
-            DomainDefinition d = new DomainDefinition(name, host.name(), memory, vcpus, uuid, disks);
+            // a redefinition keeps the machine type: the guest's hardware does not change under it
+            DomainDefinition d = new DomainDefinition(name, host.name(), memory, vcpus, uuid, disks,
+                    existing.map(DomainDefinition::machineType).orElse(null));
             repository.save(d);
             return view(d, DomainState.SHUTOFF);
         }
@@ -95,7 +103,13 @@ public class DomainService {
                 throw new DomainConflictException("domain '" + name + "' is already " + state.json());
             }
             requireDisksInImageDirs(d);
-            launcher.launch(new LaunchRequest(d.vm(), hosts.get(d.host()), DiskAttachment.DRIVE, false));
+            Host host = hosts.get(d.host());
+            Machine machine = machines.forDomain(host, d.machineType());
+            if (d.machineType() == null) {
+                d = d.withMachineType(machine.type());
+                repository.save(d);
+            }
+            launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
             return view(d, state(d));
         }
     }
@@ -157,7 +171,30 @@ public class DomainService {
     private DomainView view(DomainDefinition d, DomainState state) {
         Optional<Host> host = hosts.find(d.host());
         List<DomainView.DiskView> disks = d.disks().stream().map(disk -> diskView(host, disk)).toList();
-        return new DomainView(d.name(), d.host(), state, d.uuid(), d.memoryMiB(), d.vcpus(), disks);
+        return new DomainView(d.name(), d.host(), state, d.uuid(), d.memoryMiB(), d.vcpus(), disks, d.machineType(),
+                accelerator(host, d.name(), state));
+    }
+
+    /**
+     * The running QEMU's accelerator (query-kvm), else the host's; null if neither answers now. A
+     * migrating domain's monitor is left to the migration: its host's accelerator is the same.
+     */
+    private String accelerator(Optional<Host> host, String name, DomainState state) {
+        if (host.isEmpty()) {
+            return null;
+        }
+        try {
+            Optional<QemuInstance> qemu = state == DomainState.RUNNING || state == DomainState.PAUSED
+                    ? processes.find(host.get(), name) : Optional.empty();
+            if (qemu.isPresent()) {
+                boolean kvm = monitors.get(qemu.get()).execute("query-kvm", null, STATUS_TIMEOUT)
+                        .path("enabled").asBoolean(false);
+                return HostMachines.word(kvm ? Accelerator.KVM : Accelerator.TCG);
+            }
+            return HostMachines.word(machines.accelerator(host.get()));
+        } catch (QmpException | RuntimeException e) {
+            return null; // the monitor is busy or the host's QEMU cannot be asked: the view still shows the rest
+        }
     }
 
     private DomainView.DiskView diskView(Optional<Host> host, DiskDefinition disk) {

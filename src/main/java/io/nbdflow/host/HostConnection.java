@@ -122,6 +122,16 @@ public interface HostConnection {
     /** The file's text, or empty if there is no such file. */
     Optional<String> readString(Path file);
 
+    /**
+     * The last {@code maxBytes} bytes of the file (all of it if shorter) and its length, without
+     * reading the rest; empty if there is no such file. Any bytes: a console log holds whatever
+     * the guest printed. This default runs {@code stat} and {@code od} (coreutils) on the host, so
+     * a connection that can run programs has it; one that reads files directly does better.
+     */
+    default Optional<FileTail> readTail(Path file, long maxBytes) {
+        return FileTails.throughCommands(this, file, maxBytes);
+    }
+
     /** Replaces the file's content with that text, creating it if needed. */
     void writeString(Path file, String text);
 

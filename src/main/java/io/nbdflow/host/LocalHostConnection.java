@@ -272,6 +272,28 @@ final class LocalHostConnection implements HostConnection {
     }
 
     @Override
+    public Optional<FileTail> readTail(Path file, long maxBytes) {
+        if (maxBytes < 0 || maxBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("maxBytes " + maxBytes + " is not within 0.." + (Integer.MAX_VALUE - 8));
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = in.size();
+            long start = Math.max(0, size - maxBytes);
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes, size));
+            while (buffer.hasRemaining() && in.read(buffer, start + buffer.position()) >= 0) {
+                // a file that shrank meanwhile ends the loop with less
+            }
+            byte[] bytes = new byte[buffer.position()];
+            buffer.flip().get(bytes);
+            return Optional.of(new FileTail(start + bytes.length, bytes));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + file + " on " + host.name() + ": " + e, e);
+        }
+    }
+
+    @Override
     public void writeString(Path file, String text) {
         try {
             Files.writeString(file, text, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,10 +18,12 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Asks the running source QEMU, and a throw-away {@code -machine none} QEMU of the destination's
- * binary, run on the destination host (the destination QEMU does not exist yet when the transport
- * is chosen). A host's binary does not change while the application runs, so each host is asked
- * once.
+ * Asks the running source QEMU, and a throw-away {@code -machine none} QEMU of a host's binary,
+ * run on that host (the destination QEMU does not exist yet when the transport is chosen). The
+ * throw-away QEMU asks for KVM and falls back to TCG ({@code -accel kvm -accel tcg}), so whether
+ * KVM works there is QEMU's own answer ({@code query-kvm}), not a guess from /dev/kvm's
+ * permissions. A host's binary and kernel do not change while the application runs, so each host
+ * is asked once.
  */
 @Component
 public class QemuCapabilityProbe implements CapabilityProbe {
@@ -27,14 +31,23 @@ public class QemuCapabilityProbe implements CapabilityProbe {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
     /** Negotiate, ask, quit: QEMU answers on its standard output and exits. */
     private static final String PROBE_INPUT = "{\"execute\":\"qmp_capabilities\"}\n"
-            + "{\"execute\":\"query-commands\",\"id\":\"probe\"}\n{\"execute\":\"quit\"}\n";
+            + "{\"execute\":\"query-commands\",\"id\":\"commands\"}\n"
+            + "{\"execute\":\"query-kvm\",\"id\":\"kvm\"}\n"
+            + "{\"execute\":\"query-version\",\"id\":\"version\"}\n"
+            + "{\"execute\":\"query-machines\",\"id\":\"machines\"}\n"
+            + "{\"execute\":\"quit\"}\n";
 
     private final String qemuBinary;
     private final Hosts hosts;
-    private final Map<String, Set<String>> binaryCommands = new ConcurrentHashMap<>();
+    private final Map<String, HostQemu> known = new ConcurrentHashMap<>();
 
+    @Autowired
     public QemuCapabilityProbe(NbdflowProperties properties, Hosts hosts) {
-        this.qemuBinary = properties.qemuBinary();
+        this(properties.qemuBinary(), hosts);
+    }
+
+    public QemuCapabilityProbe(String qemuBinary, Hosts hosts) {
+        this.qemuBinary = qemuBinary;
         this.hosts = hosts;
     }
 
@@ -49,24 +62,30 @@ public class QemuCapabilityProbe implements CapabilityProbe {
 
     @Override
     public Set<String> destinationCommands(Host destination) {
-        Set<String> known = binaryCommands.get(destination.name());
-        if (known == null) {
-            known = probeBinary(hosts.connection(destination));
-            binaryCommands.put(destination.name(), known);
-        }
-        return known;
+        return hostQemu(destination).commands();
     }
 
-    private Set<String> probeBinary(HostConnection host) {
+    @Override
+    public HostQemu hostQemu(Host host) {
+        HostQemu q = known.get(host.name());
+        if (q == null) {
+            q = probe(hosts.connection(host));
+            known.put(host.name(), q); // a failed probe is not kept: the next question asks again
+        }
+        return q;
+    }
+
+    private HostQemu probe(HostConnection host) {
         CommandResult r;
         try {
-            r = host.run(List.of(qemuBinary, "-machine", "none", "-nodefaults", "-display", "none",
-                    "-no-user-config", "-qmp", "stdio"), PROBE_INPUT, PROBE_TIMEOUT);
+            r = host.run(List.of(qemuBinary, "-machine", "none", "-accel", "kvm", "-accel", "tcg", "-nodefaults",
+                    "-display", "none", "-no-user-config", "-qmp", "stdio"), PROBE_INPUT, PROBE_TIMEOUT);
         } catch (StorageException e) {
             throw new IllegalStateException("cannot run " + qemuBinary + " on " + host.host().name() + ": "
                     + e.getMessage(), e);
         }
-        for (String line : r.stdout().lines().toList()) {
+        Map<String, JsonNode> answers = new HashMap<>();
+        for (String line : r.stdout().lines().filter(l -> !l.isBlank()).toList()) {
             JsonNode msg;
             try {
                 msg = JSON.readTree(line);
@@ -74,13 +93,35 @@ public class QemuCapabilityProbe implements CapabilityProbe {
                 throw new IllegalStateException(qemuBinary + " on " + host.host().name()
                         + " did not speak QMP: " + line, e);
             }
-            if ("probe".equals(msg.path("id").asText())) {
-                Set<String> names = new TreeSet<>();
-                msg.path("return").forEach(c -> names.add(c.path("name").asText()));
-                return names;
+            if (msg.has("id") && msg.has("return")) {
+                answers.put(msg.path("id").asText(), msg.path("return"));
             }
         }
-        throw new IllegalStateException(qemuBinary + " on " + host.host().name() + " answered no query-commands"
-                + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
+        for (String id : List.of("commands", "kvm", "version", "machines")) {
+            if (!answers.containsKey(id)) {
+                throw new IllegalStateException(qemuBinary + " on " + host.host().name() + " answered no query-"
+                        + id + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
+            }
+        }
+        Set<String> commands = new TreeSet<>();
+        answers.get("commands").forEach(c -> commands.add(c.path("name").asText()));
+        Set<String> machines = new TreeSet<>();
+        String defaultMachine = null;
+        for (JsonNode m : answers.get("machines")) {
+            machines.add(m.path("name").asText());
+            if (m.hasNonNull("alias")) {
+                machines.add(m.path("alias").asText());
+                if (m.path("alias").asText().equals(HostQemu.GENERIC_MACHINE)) {
+                    defaultMachine = m.path("name").asText();
+                }
+            }
+        }
+        if (defaultMachine == null && machines.contains(HostQemu.GENERIC_MACHINE)) {
+            defaultMachine = HostQemu.GENERIC_MACHINE; // not an alias there: the type itself
+        }
+        JsonNode v = answers.get("version").path("qemu");
+        String version = v.path("major").asInt() + "." + v.path("minor").asInt() + "." + v.path("micro").asInt();
+        boolean kvm = answers.get("kvm").path("enabled").asBoolean(false);
+        return new HostQemu(version, commands, kvm, machines, defaultMachine);
     }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * A QEMU process serving a domain on a host. dir holds qmp.sock (this application's monitor,
  * shared through {@link Monitors}), qmp-tools.sock (a second monitor left free for
- * operators and tools), qemu.pid and qemu.log.
+ * operators and tools), qemu.pid, qemu.log and console.log (what the guest wrote to its serial port).
  */
 public record QemuInstance(String domain, Host host, long pid, Path dir, Path qmpSocket, Path toolsSocket) {
 
@@ -13,6 +13,7 @@ public record QemuInstance(String domain, Host host, long pid, Path dir, Path qm
     public static final String TOOLS_SOCKET = "qmp-tools.sock";
     public static final String PID_FILE = "qemu.pid";
     public static final String LOG_FILE = "qemu.log";
+    public static final String CONSOLE_FILE = "console.log";
 
     /** The instance whose files live in host.stateDir/domain. */
     public static QemuInstance of(String domain, Host host, long pid) {
@@ -26,5 +27,10 @@ public record QemuInstance(String domain, Host host, long pid, Path dir, Path qm
 
     public Path logFile() {
         return dir.resolve(LOG_FILE);
+    }
+
+    /** The guest's serial console, appended to by QEMU (and kept across a migration, see the README). */
+    public Path consoleFile() {
+        return dir.resolve(CONSOLE_FILE);
     }
 }

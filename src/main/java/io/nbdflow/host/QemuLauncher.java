@@ -104,7 +104,9 @@ public class QemuLauncher {
         if (d.uuid() != null) {
             cmd.addAll(List.of("-uuid", d.uuid()));
         }
-        cmd.addAll(List.of("-machine", "pc,accel=tcg",
+        // the CPU stays QEMU's default model (qemu64), never -cpu host, also under KVM: a migration needs the
+        // same CPU model on both sides, and a host CPU model would tie the guest to one kind of processor
+        cmd.addAll(List.of("-machine", r.machine().option(),
                 "-m", Integer.toString(d.memoryMiB()),
                 "-smp", Integer.toString(d.vcpus()),
                 "-nodefaults", "-display", "none", "-no-user-config"));
@@ -115,6 +117,9 @@ public class QemuLauncher {
             // same device ids on both sides: migration matches devices by id
             cmd.addAll(List.of("-device", "virtio-blk-pci,drive=" + nodeName(disk) + ",id=virtio-disk" + i));
         }
+        // the serial console: append=on keeps what the file holds (a migration puts the source's output there first)
+        cmd.addAll(List.of("-chardev", "file,id=console0,path=" + escape(paths.consoleFile().toString()) + ",append=on",
+                "-serial", "chardev:console0"));
         cmd.addAll(List.of(
                 "-qmp", "unix:" + escape(paths.qmpSocket().toString()) + ",server=on,wait=off",
                 "-qmp", "unix:" + escape(paths.toolsSocket().toString()) + ",server=on,wait=off",

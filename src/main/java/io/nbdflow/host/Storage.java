@@ -61,6 +61,26 @@ public class Storage {
     }
 
     /**
+     * The bytes a full qcow2 copy of that qcow2 image (its whole backing chain flattened) needs:
+     * {@code qemu-img measure}'s "required". The image is opened without taking its lock
+     * ({@code file.locking=off}) since a running QEMU holds it; measure has no {@code -U}.
+     */
+    public long measureQcow2Copy(Host host, Path file) {
+        String opts = "driver=qcow2,file.driver=file,file.filename=" + file.toString().replace(",", ",,")
+                + ",file.locking=off";
+        CommandResult r = hosts.connection(host).run(List.of(qemuImg, "measure", "--output=json", "-O", "qcow2",
+                "--image-opts", opts), TIMEOUT);
+        if (!r.ok()) {
+            throw new StorageException("qemu-img measure " + file + " failed: " + r.stderr().strip());
+        }
+        try {
+            return JSON.readTree(r.stdout()).path("required").asLong();
+        } catch (IOException e) {
+            throw new StorageException("cannot read qemu-img measure output for " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Creates a new image and never touches an existing file: the file is created atomically
      * first (FileAlreadyExistsException if it exists, the file left as it was), then formatted by
      * qemu-img. If qemu-img fails, the file created here is deleted again.

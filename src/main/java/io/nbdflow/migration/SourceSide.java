@@ -39,6 +39,26 @@ public final class SourceSide {
         return qmp.execute("query-status").path("status").asText();
     }
 
+    /**
+     * The machine type the QEMU runs, e.g. {@code pc-i440fx-7.2}: QOM names the machine object's type
+     * {@code <type>-machine}. Read from the running QEMU, not from records, because that is what the
+     * migration stream carries.
+     */
+    public static String machineType(QmpClient qmp) throws QmpException {
+        String qomType = qmp.execute("qom-get", Map.of("path", "/machine", "property", "type")).asText();
+        String suffix = "-machine";
+        if (!qomType.endsWith(suffix) || qomType.length() == suffix.length()) {
+            throw new MigrationStepException("unexpected machine object type '" + qomType + "'");
+        }
+        return qomType.substring(0, qomType.length() - suffix.length());
+    }
+
+    /** The accelerator the QEMU runs with: KVM if {@code query-kvm} says it is enabled, else TCG. */
+    public static io.nbdflow.host.Accelerator accelerator(QmpClient qmp) throws QmpException {
+        return qmp.execute("query-kvm").path("enabled").asBoolean(false)
+                ? io.nbdflow.host.Accelerator.KVM : io.nbdflow.host.Accelerator.TCG;
+    }
+
     /** Names of the {@code -drive} block backends (empty for disks attached as bare -blockdev nodes). */
     public static Set<String> driveBackendNames(QmpClient qmp) throws QmpException {
         Set<String> names = new TreeSet<>();

@@ -42,6 +42,8 @@ public final class Vars {
     public static final String STARTED_AT = "startedAt";
     public static final String CREATED_FILES = "createdFiles";
     public static final String DESTINATION_PID = "destinationPid";
+    /** How far into the source's console.log the copy to the destination reached (see ConsoleHandover). */
+    public static final String CONSOLE_COPIED_UP_TO = "consoleCopiedUpTo";
     public static final String NBD_PORT = "nbdPort";
     public static final String MIGRATION_PORT = "migrationPort";
     public static final String WATCH_FAILURE = "watchFailure";

@@ -16,6 +16,8 @@ import io.nbdflow.host.LaunchRequest;
 import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
+import io.nbdflow.host.HostMachines;
+import io.nbdflow.host.Machine;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.migration.BlockJob;
@@ -45,7 +47,11 @@ final class BareSequence {
     private final Monitors monitors;
     private final Storage storage;
 
-    BareSequence(QemuLauncher launcher, QemuProcesses processes, Monitors monitors, Storage storage) {
+    private final HostMachines machines;
+
+    BareSequence(QemuLauncher launcher, QemuProcesses processes, Monitors monitors, Storage storage,
+                 HostMachines machines) {
+        this.machines = machines;
         this.launcher = launcher;
         this.processes = processes;
         this.monitors = monitors;
@@ -72,7 +78,8 @@ final class BareSequence {
         }
         phases.put("disks created", ms(t0));
         QemuInstance target = launcher.launch(new LaunchRequest(domain.movedTo(destination.name(), destinationDisks).vm(),
-                destination, DiskAttachment.BLOCKDEV, true));
+                destination, new Machine(SourceSide.machineType(monitors.get(source)), machines.accelerator(destination)),
+                DiskAttachment.BLOCKDEV, true));
         phases.put("destination started", ms(t0));
         QmpClient dst = monitors.get(target);
         DestinationSide.startNbdServer(dst, address, nbdPort);

@@ -24,6 +24,7 @@ import io.nbdflow.host.LaunchRequest;
 import io.nbdflow.host.Monitors;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuLauncher;
+import io.nbdflow.host.HostMachines;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.host.Storage;
 import io.nbdflow.migration.DiskPlan;
@@ -74,6 +75,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
     private static final String STEADY_STATE = io.nbdflow.process.Bpmn.WAIT_STEADY_STATE;
 
     @Autowired QemuLauncher launcher;
+    @Autowired HostMachines machines;
     @Autowired QemuProcesses processes;
     @Autowired Monitors monitors;
     @Autowired Storage storage;
@@ -102,7 +104,7 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     @Test
     void workflowAgainstBareSequence() throws Exception {
-        bare = new BareSequence(launcher, processes, monitors, storage);
+        bare = new BareSequence(launcher, processes, monitors, storage, machines);
         if (!SYNC_TASKS.isBlank()) {
             deployWithoutAsyncBefore(List.of(SYNC_TASKS.split(",")));
         }
@@ -309,7 +311,8 @@ class StorageMigrationBenchmark extends SpringQemuTest {
 
     /** Started as a domain is: the launcher, named -drive backends. */
     private QemuInstance launchSource(DomainDefinition d) {
-        return launcher.launch(new LaunchRequest(d.vm(), hostA(), DiskAttachment.DRIVE, false));
+        return launcher.launch(new LaunchRequest(d.vm(), hostA(), machines.forDomain(hostA(), null),
+                DiskAttachment.DRIVE, false));
     }
 
     private Sample migrateBare(DomainDefinition d, QemuInstance source) throws Exception {

@@ -18,10 +18,11 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The destination's storage fills up in the middle of the mirror: host-b's storage folder is a
- * 24 MiB tmpfs and the disk holds 64 MiB of data. The NBD server on the destination answers
- * ENOSPC, the mirror job fails, the migration rolls back and leaves host-b as it was; with the
- * space back (tmpfs unmounted) the same migration succeeds.
+ * The destination's storage fills up in the middle of the mirror: host-b's storage folder is an
+ * 80 MiB tmpfs, enough for the disk's 4 MiB of data when the migration starts (Inspect source checks
+ * that: 4 MiB + 5% + 64 MiB), but the guest then writes 96 MiB more while the mirror runs. The NBD
+ * server on the destination answers ENOSPC, the mirror job fails, the migration rolls back and
+ * leaves host-b as it was; with the space back (tmpfs unmounted) the same migration succeeds.
  * <p>
  * Its own application context (the extra property makes Spring build one), so that host-b's
  * storage folder is empty when the tmpfs is mounted over it; closed after the class.
@@ -37,14 +38,17 @@ class DiskFullTest extends MigrationTestBase {
         try (Stream<Path> files = Files.list(storage)) {
             assertThat(files.toList()).as("host-b storage empty before the mount").isEmpty();
         }
-        run(List.of("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", storage.toString()));
+        run(List.of("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", storage.toString()));
         FaultScenario s;
         try {
-            s = scenario(name, 256 * MiB, 64 * MiB, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
+            s = scenario(name, 256 * MiB, 4 * MiB, Map.of("destinationHost", "host-b", "bandwidthMiBps", 16));
             try (QmpClient qmp = tools(name)) {
                 guestWrite(qmp);
+                s.migrate();
+                awaitMirrorJobs(qmp, 1);
+                // past the pre-flight: more than the destination can hold, written while the mirror runs
+                guestWrite(qmp, "virtio-disk0", "write -P 0x22 " + 8 * MiB + " " + 96 * MiB);
             }
-            s.migrate();
             s.awaitEnd(Duration.ofSeconds(120));
 
             assertThat(s.failureReason()).as(Vars.FAILURE_REASON).containsIgnoringCase("mirror").contains("No space");

@@ -7,6 +7,7 @@ import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.Vars;
 import io.nbdflow.host.CapabilityProbe;
+import io.nbdflow.host.HostQemu;
 import io.nbdflow.host.QemuCapabilityProbe;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
@@ -37,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The migration modes on real QEMU: the legacy block migration (tunnelled, in
  * {@link LegacyAndSelectiveCases}, or a side "without NBD" through an injected capability probe),
- * selective disks with a shared disk (also there), refusals that touch nothing, the bandwidth limit of the mirror, and the port allocator under concurrent migrations.
+ * selective disks with a shared disk (also there), refusals that touch nothing, the bandwidth
+ * limit of the mirror, and the port allocator under concurrent migrations.
  */
 @Import(ModesTest.ProbeConfig.class)
 class ModesTest extends LegacyAndSelectiveCases {
@@ -61,6 +63,11 @@ class ModesTest extends LegacyAndSelectiveCases {
                         commands.remove("blockdev-mirror");
                     }
                     return commands;
+                }
+
+                @Override
+                public HostQemu hostQemu(Host host) {
+                    return real.hostQemu(host);
                 }
 
                 @Override

@@ -30,6 +30,22 @@ class QemuCommandLineTest {
     private final QemuLauncher launcher = new QemuLauncher("qemu-system-x86_64", hosts, monitors,
             new QemuProcesses(hosts, monitors));
 
+    private static final Machine TCG = new Machine("pc-i440fx-7.2", Accelerator.TCG);
+
+    @Test
+    void theMachineTypeAndAcceleratorAreTheRequestsAndTheCpuModelStaysMigratable() {
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host,
+                new Machine("pc-i440fx-6.2", Accelerator.KVM), DiskAttachment.DRIVE, false));
+        assertThat(valuesOf(cmd, "-machine")).containsExactly("pc-i440fx-6.2,accel=kvm");
+        assertThat(cmd).doesNotContain("-cpu");
+    }
+
+    @Test
+    void aMachineNeedsATypeNameAndADecidedAccelerator() {
+        assertThatThrownBy(() -> new Machine("pc,accel=kvm", Accelerator.TCG)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Machine("pc", Accelerator.AUTO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     private DomainDefinition domain() {
         return new DomainDefinition("vm1", "host-a", 128, 2, UUID, List.of(
                 new DiskDefinition("vda", "/srv/a/images/odd,name.qcow2", "qcow2", false),
@@ -38,14 +54,16 @@ class QemuCommandLineTest {
 
     @Test
     void driveAttachment() {
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, DiskAttachment.DRIVE, false));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, TCG, DiskAttachment.DRIVE, false));
         assertThat(cmd).containsExactly(
-                "qemu-system-x86_64", "-name", "vm1", "-uuid", UUID, "-machine", "pc,accel=tcg",
+                "qemu-system-x86_64", "-name", "vm1", "-uuid", UUID, "-machine", "pc-i440fx-7.2,accel=tcg",
                 "-m", "128", "-smp", "2", "-nodefaults", "-display", "none", "-no-user-config",
                 "-drive", "file=/srv/a/images/odd,,name.qcow2,format=qcow2,if=none,id=drive-vda",
                 "-device", "virtio-blk-pci,drive=drive-vda,id=virtio-disk0",
                 "-drive", "file=/srv/a/images/vdb.raw,format=raw,if=none,id=drive-vdb,readonly=on",
                 "-device", "virtio-blk-pci,drive=drive-vdb,id=virtio-disk1",
+                "-chardev", "file,id=console0,path=/srv/a/state/vm1/console.log,append=on",
+                "-serial", "chardev:console0",
                 "-qmp", "unix:/srv/a/state/vm1/qmp.sock,server=on,wait=off",
                 "-qmp", "unix:/srv/a/state/vm1/qmp-tools.sock,server=on,wait=off",
                 "-daemonize", "-pidfile", "/srv/a/state/vm1/qemu.pid");
@@ -53,7 +71,7 @@ class QemuCommandLineTest {
 
     @Test
     void blockdevAttachmentForAnIncomingDestination() throws Exception {
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, DiskAttachment.BLOCKDEV, true));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, TCG, DiskAttachment.BLOCKDEV, true));
 
         assertThat(cmd).doesNotContain("-drive");
         assertThat(cmd.subList(cmd.size() - 3, cmd.size())).containsExactly("-incoming", "defer", "-S");
@@ -80,17 +98,29 @@ class QemuCommandLineTest {
     @Test
     void commasInTheStateFolderAreEscapedToo() {
         Host odd = new Host("host-a", InetAddress.getLoopbackAddress(), Path.of("/srv/a,b"), Path.of("/srv/i"));
-        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), odd, DiskAttachment.DRIVE, false));
+        List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), odd, TCG, DiskAttachment.DRIVE, false));
         assertThat(valuesOf(cmd, "-qmp")).containsExactly(
                 "unix:/srv/a,,b/vm1/qmp.sock,server=on,wait=off", "unix:/srv/a,,b/vm1/qmp-tools.sock,server=on,wait=off");
         assertThat(valuesOf(cmd, "-pidfile")).containsExactly("/srv/a,b/vm1/qemu.pid");
+        assertThat(valuesOf(cmd, "-chardev")).containsExactly("file,id=console0,path=/srv/a,,b/vm1/console.log,append=on");
+    }
+
+    @Test
+    void theSerialPortIsAppendedToTheConsoleLogOnBothSidesOfAMigration() {
+        for (boolean incoming : List.of(false, true)) {
+            List<String> cmd = launcher.commandLine(new LaunchRequest(domain().vm(), host, TCG, DiskAttachment.BLOCKDEV,
+                    incoming));
+            assertThat(valuesOf(cmd, "-chardev")).containsExactly(
+                    "file,id=console0,path=/srv/a/state/vm1/console.log,append=on");
+            assertThat(valuesOf(cmd, "-serial")).containsExactly("chardev:console0");
+        }
     }
 
     @Test
     void refusesSocketPathsUnixCannotHold() {
         Host deep = new Host("host-a", InetAddress.getLoopbackAddress(),
                 Path.of("/tmp/" + String.join("", Collections.nCopies(100, "x"))), Path.of("/srv/i"));
-        assertThatThrownBy(() -> launcher.commandLine(new LaunchRequest(domain().vm(), deep, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.commandLine(new LaunchRequest(domain().vm(), deep, TCG, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuLaunchException.class)
                 .hasMessageContaining("more than the 107");
     }

@@ -35,6 +35,8 @@ class QemuLauncherTest {
     private QemuProcesses processes;
     private QemuLauncher launcher;
     private Host host;
+    private QemuCapabilityProbe probe;
+    private Machine machine;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -43,6 +45,8 @@ class QemuLauncherTest {
         monitors = new Monitors(hosts, Duration.ofSeconds(10));
         processes = new QemuProcesses(hosts, monitors);
         launcher = new QemuLauncher("qemu-system-x86_64", hosts, monitors, processes);
+        probe = new QemuCapabilityProbe("qemu-system-x86_64", hosts);
+        machine = new HostMachines(probe).forDomain(host, null);
         Files.createDirectories(host.stateDir());
         Files.createDirectories(host.storageDir().resolve("with,comma"));
     }
@@ -70,7 +74,7 @@ class QemuLauncherTest {
      */
     @Test
     void aQemuIsTheDomainsOnlyByItsNameAndPidFile() throws Exception {
-        QemuInstance q = launcher.launch(new LaunchRequest(twoDisks("own").vm(), host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(twoDisks("own").vm(), host, machine, DiskAttachment.DRIVE, false));
         assertThat(processes.isOwnQemu(host, "own", q.pid())).isTrue();
         assertThat(processes.isOwnQemu(host, "other", q.pid())).as("another domain's name").isFalse();
 
@@ -95,6 +99,42 @@ class QemuLauncherTest {
         assertThat(processes.isAlive(host, q.pid())).isFalse();
     }
 
+    /**
+     * The host's QEMU is asked once what it offers: this machine's QEMU 7.2 resolves pc to
+     * pc-i440fx-7.2 and gets KVM (/dev/kvm works here), so AUTO launches a KVM guest of that type.
+     */
+    @Test
+    void autoLaunchesTheResolvedMachineTypeWithKvmWhereTheHostsQemuGetsIt() throws Exception {
+        HostQemu qemu = probe.hostQemu(host);
+        assertThat(qemu.version()).startsWith("7.2.");
+        assertThat(qemu.defaultMachine()).isEqualTo("pc-i440fx-7.2");
+        assertThat(qemu.machines()).contains("pc", "pc-i440fx-7.2", "q35", "pc-q35-7.2").hasSizeGreaterThan(20);
+        assertThat(qemu.commands()).contains("blockdev-mirror", "nbd-server-start", "migrate-incoming");
+        assertThat(qemu.kvmUsable()).as("query-kvm of a QEMU asking for KVM on this machine").isTrue();
+        assertThat(probe.hostQemu(host)).as("asked once").isSameAs(qemu);
+        assertThat(machine).isEqualTo(new Machine("pc-i440fx-7.2", Accelerator.KVM));
+
+        QemuInstance q = launcher.launch(new LaunchRequest(twoDisks("kvm").vm(), host, machine,
+                DiskAttachment.DRIVE, false));
+        QmpClient monitor = monitors.get(q);
+        assertThat(monitor.execute("query-kvm").path("enabled").asBoolean()).isTrue();
+        assertThat(monitor.execute("qom-get", java.util.Map.of("path", "/machine", "property", "type")).asText())
+                .isEqualTo("pc-i440fx-7.2-machine");
+        processes.stop(q, Duration.ofSeconds(10));
+
+        Host tcgHost = new Host(host.name(), host.address(), host.stateDir(), host.storageDir(), List.of(),
+                List.of(), null, Accelerator.TCG);
+        Machine tcg = new HostMachines(probe).forDomain(tcgHost, null);
+        assertThat(tcg).isEqualTo(new Machine("pc-i440fx-7.2", Accelerator.TCG));
+        QemuInstance t = launcher.launch(new LaunchRequest(twoDisks("tcg").vm(), tcgHost, tcg,
+                DiskAttachment.DRIVE, false));
+        assertThat(monitors.get(t).execute("query-kvm").path("enabled").asBoolean()).isFalse();
+        processes.stop(t, Duration.ofSeconds(10));
+
+        assertThatThrownBy(() -> new HostMachines(probe).forDomain(host, "pc-i440fx-0.1"))
+                .isInstanceOf(QemuLaunchException.class).hasMessageContaining("lacks machine type 'pc-i440fx-0.1'");
+    }
+
     @Test
     void aDomainNameThatLeavesTheStateDirIsRefusedWhereItBecomesAPath() {
         assertThatThrownBy(() -> host.domainDir("../../victim")).isInstanceOf(IllegalArgumentException.class);
@@ -104,7 +144,7 @@ class QemuLauncherTest {
     @Test
     void aDomainWithTwoDisksStartsIsFoundAndStops() throws Exception {
         DomainDefinition d = twoDisks("two");
-        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
 
         assertThat(processes.isAlive(host, q.pid())).isTrue();
         assertThat(q.dir()).isEqualTo(host.stateDir().resolve("two"));
@@ -139,7 +179,7 @@ class QemuLauncherTest {
     @Test
     void anIncomingDestinationWithBlockdevNodesWaits() throws Exception {
         DomainDefinition d = twoDisks("dst");
-        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.BLOCKDEV, true));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.BLOCKDEV, true));
 
         QmpClient monitor = monitors.get(q);
         assertThat(monitor.execute("query-status").get("status").asText()).isEqualTo("inmigrate");
@@ -157,9 +197,9 @@ class QemuLauncherTest {
     @Test
     void aSecondLaunchIsRefusedWhileTheFirstLives() {
         DomainDefinition d = twoDisks("once");
-        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
 
-        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuAlreadyRunningException.class)
                 .hasMessageContaining("pid " + q.pid());
         assertThat(processes.find(host, "once")).contains(q);
@@ -170,7 +210,7 @@ class QemuLauncherTest {
         DomainDefinition d = new DomainDefinition("broken", host.name(), 64, 1, UUID.randomUUID().toString(),
                 List.of(new DiskDefinition("vda", dir.resolve("missing.qcow2").toString(), "qcow2", false)));
 
-        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false)))
+        assertThatThrownBy(() -> launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false)))
                 .isInstanceOf(QemuLaunchException.class)
                 .hasMessageContaining("domain 'broken'")
                 .hasMessageContaining("missing.qcow2"); // from QEMU's own error message
@@ -180,7 +220,7 @@ class QemuLauncherTest {
     @Test
     void aKilledQemuIsNoLongerFoundAndCanBeStartedAgain() throws Exception {
         DomainDefinition d = twoDisks("crash");
-        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
 
         processes.kill(q);
 
@@ -188,7 +228,7 @@ class QemuLauncherTest {
         assertThat(q.pidFile()).exists(); // as a crash leaves it
         assertThat(processes.find(host, "crash")).isEmpty();
 
-        QemuInstance again = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
+        QemuInstance again = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
         assertThat(again.pid()).isNotEqualTo(q.pid());
         assertThat(monitors.get(again).execute("query-status").get("status").asText()).isEqualTo("running");
         processes.stop(again, Duration.ofSeconds(10));

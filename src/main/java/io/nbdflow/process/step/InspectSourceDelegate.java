@@ -4,7 +4,11 @@ import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.CapabilityProbe;
 import io.nbdflow.host.DiskDefinition;
 import io.nbdflow.host.Host;
+import io.nbdflow.host.HostQemu;
 import io.nbdflow.host.ImageInfo;
+import io.nbdflow.config.NbdflowProperties;
+import io.nbdflow.migration.DestinationPreflight;
+import io.nbdflow.migration.MachineCompatibility;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.ConvergenceTimeout;
 import io.nbdflow.migration.DiskPlan;
@@ -30,8 +34,10 @@ import java.util.stream.Collectors;
 
 /**
  * Begin, on the source: checks the request ({@link MigrationRequest#parse}), marks the domain as
- * migrating, chooses the transport from both sides' capabilities ({@link TransportChoice}), plans
- * the disks ({@link DiskPlanner}), reserves the destination's ports and writes the cookie.
+ * migrating, chooses the transport from both sides' capabilities ({@link TransportChoice}), checks
+ * that the destination can run the source's machine ({@link MachineCompatibility}), plans the disks
+ * ({@link DiskPlanner}), checks the destination's programs, storage-dir and free space
+ * ({@link DestinationPreflight}), reserves the destination's ports and writes the cookie.
  * Anything wrong here ends the migration "refused": nothing on any host has been touched.
  */
 @Component("inspectSourceDelegate")
@@ -39,10 +45,13 @@ public class InspectSourceDelegate extends MigrationStep {
     private static final long MIB = 1L << 20;
     private final MigrationResources resources;
     private final CapabilityProbe probe;
+    /** The programs a destination runs: checked there before anything is created. */
+    private final List<String> binaries;
 
-    public InspectSourceDelegate(MigrationResources resources, CapabilityProbe probe) {
+    public InspectSourceDelegate(MigrationResources resources, CapabilityProbe probe, NbdflowProperties properties) {
         this.resources = resources;
         this.probe = probe;
+        this.binaries = List.of(properties.qemuBinary(), properties.qemuImgBinary());
     }
 
     @Override
@@ -59,6 +68,7 @@ public class InspectSourceDelegate extends MigrationStep {
         Host source = resources.hosts().get(domain.host());
         Host destination = destination(request, name, source);
         requireDisksInImageDirs(domain, source);
+        DestinationPreflight.requireBinaries(resources.hosts().connection(destination), binaries);
         QemuInstance qemu = resources.processes().find(source, name)
                 .orElseThrow(() -> refused("domain: '" + name + "' is not running on " + source.name()));
         if (!resources.domains().claimMigration(name, migrationId)) {
@@ -74,6 +84,9 @@ public class InspectSourceDelegate extends MigrationStep {
         }
         TransportChoice transport = TransportChoice.choose(request.tunnelled(), probe.sourceCommands(qmp),
                 probe.destinationCommands(destination));
+        HostQemu destinationQemu = probe.hostQemu(destination);
+        MachineCompatibility.require(source, SourceSide.machineType(qmp), SourceSide.accelerator(qmp), destination,
+                destinationQemu, destinationQemu.effective(destination.accelerator()).orElse(null));
         Map<String, ImageInfo> images = new LinkedHashMap<>();
         for (DiskDefinition d : domain.disks()) {
             images.put(d.target(), resources.storage().info(source, Path.of(d.file())));
@@ -84,6 +97,9 @@ public class InspectSourceDelegate extends MigrationStep {
         }
         DiskPlan plan = DiskPlanner.plan(name, domain.disks(), images, toCopy, request.copyStorage(), destination,
                 file -> resources.hosts().connection(destination).isRegularFile(file));
+        DestinationPreflight.requireStorage(resources.hosts().connection(destination), destination.storageDir(),
+                DestinationPreflight.bytesNeeded(plan, images,
+                        d -> resources.storage().measureQcow2Copy(source, Path.of(d.sourceFile()))));
         reservePorts(variables, transport, destination, migrationId);
         // from here on the undo and the later steps read these facts, never the variables
         resources.records().begin(migrationId, name, source.name(), destination.name(), plan.targetsToCopy(),

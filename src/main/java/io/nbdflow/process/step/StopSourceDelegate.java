@@ -3,6 +3,7 @@ package io.nbdflow.process.step;
 import io.nbdflow.domain.DomainDefinition;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.HostConnection;
+import io.nbdflow.migration.ConsoleHandover;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.SourceCopies;
 import io.nbdflow.process.MigrationResources;
@@ -27,7 +28,8 @@ import java.util.Set;
  * Confirm, on the source. First every copied disk is flushed on the destination: until then the
  * copy may exist only in the destination QEMU's memory (the legacy block migration leaves the
  * qcow2 metadata unwritten), and the source's image is the only durable one. Then the source QEMU
- * quits and the domain belongs to the destination host with its new files. Once that is committed,
+ * quits and the domain belongs to the destination host with its new files; what the source's
+ * console printed last is appended to the destination's ({@link ConsoleHandover}). Once that is committed,
  * the source host's images of the copied disks are removed (see {@link SourceCopies} for which
  * ones), unless the request keeps them; so the domain can later come back to this host.
  * A destination QEMU that is gone by now is an incident for a person: the source is not quit.
@@ -57,7 +59,9 @@ public class StopSourceDelegate implements JavaDelegate {
         // read before the move: the files the definition names on the source host are the ones to remove
         Optional<DomainDefinition> before = resources.domains().find(domain)
                 .filter(d -> d.host().equals(sourceHost.name()));
+        Optional<String> sourceConsole = lastSourceConsole(execution, domain, sourceHost);
         resources.source(execution).ifPresent(q -> resources.processes().stop(q, resources.tuning().qemuStopTimeout()));
+        sourceConsole.ifPresent(block -> appendConsole(execution, domain, block));
         resources.domains().moveTo(domain, Vars.string(execution, Vars.DESTINATION_HOST),
                 resources.plan(execution).destinationDisks());
         resources.releaseBookkeeping(execution.getProcessInstanceId(), domain);
@@ -72,6 +76,33 @@ public class StopSourceDelegate implements JavaDelegate {
             // only once the domain's new home is committed: until then these files are still its own
             Context.getCommandContext().getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
                     context -> removeSourceCopies(connection, domain, files));
+        }
+    }
+
+    /**
+     * What the source printed after its console was copied to the destination, read now: stopping
+     * the source removes its folder. Best effort: a console is no reason to hold a migration up.
+     */
+    private Optional<String> lastSourceConsole(DelegateExecution execution, String domain, Host sourceHost) {
+        long copiedUpTo = Vars.longValue(execution, Vars.CONSOLE_COPIED_UP_TO, -1);
+        if (copiedUpTo < 0) {
+            return Optional.empty();
+        }
+        try {
+            return ConsoleHandover.sourceOutputSince(resources.hosts().connection(sourceHost), domain, copiedUpTo);
+        } catch (RuntimeException e) {
+            log.warn("{}: the source's last console output stays unknown: {}", domain, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void appendConsole(DelegateExecution execution, String domain, String block) {
+        try {
+            ConsoleHandover.appendToDestination(resources.hosts().connection(resources.destinationHost(execution)),
+                    domain, block);
+        } catch (RuntimeException e) {
+            log.warn("{}: the source's last console output was not added to the destination's: {}", domain,
+                    e.getMessage());
         }
     }
 
