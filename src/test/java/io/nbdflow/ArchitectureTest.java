@@ -54,6 +54,15 @@ class ArchitectureTest {
                     + "without knowing either");
 
     @ArchTest
+    static final ArchRule sshIsKnownOnlyToItsPackageAndHosts = noClasses()
+            .that().resideOutsideOfPackage("io.nbdflow.host.ssh..")
+            .and().doNotHaveFullyQualifiedName("io.nbdflow.host.Hosts")
+            .should().dependOnClassesThat().resideInAPackage("io.nbdflow.host.ssh..")
+            .orShould().dependOnClassesThat().resideInAPackage("com.jcraft..")
+            .because("a host on another machine is one more HostConnection: Hosts picks it, everything else "
+                    + "sees only the interface, and SSH and JSch stay inside io.nbdflow.host.ssh");
+
+    @ArchTest
     static final ArchRule migrationIsFreeOfEngineWebAndDatabase = noClasses()
             .that().resideInAPackage("io.nbdflow.migration..")
             .should().dependOnClassesThat().resideInAnyPackage(

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import io.nbdflow.host.ssh.SshHostConnection;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -18,7 +20,7 @@ import org.springframework.stereotype.Component;
  * once this bean is created.
  */
 @Component
-public class Hosts {
+public class Hosts implements AutoCloseable {
 
     private final List<Host> all;
     private final Map<String, HostConnection> connections;
@@ -82,7 +84,7 @@ public class Hosts {
     /** This machine's hosts are reached directly, the others over SSH. */
     private static HostConnection open(Host host) {
         if (host.isRemote()) {
-            throw new UnsupportedOperationException("host '" + host.name() + "': SSH hosts are not supported yet");
+            return new SshHostConnection(host);
         }
         return new LocalHostConnection(host);
     }
@@ -94,6 +96,20 @@ public class Hosts {
         }
         return new SshTarget(s.host() == null ? h.address() : s.host(), s.port() == null ? 22 : s.port(),
                 s.user() == null ? "root" : s.user(), Path.of(s.identityFile()), Path.of(s.knownHosts()));
+    }
+
+    /** Closes the connections to hosts that are other machines; nothing on the hosts stops. */
+    @Override
+    public void close() {
+        connections.values().forEach(c -> {
+            if (c instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    // a connection that fails to close is gone either way
+                }
+            }
+        });
     }
 
     private void createFolders(Host host) {

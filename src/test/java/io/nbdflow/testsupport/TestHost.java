@@ -250,7 +250,8 @@ public final class TestHost {
                     "UsePAM no",
                     "StrictModes no",
                     "AllowStreamLocalForwarding yes",
-                    "AllowTcpForwarding no",
+                    // sshd permits no stream-local channel (a monitor socket) unless it permits local TCP forwarding
+                    "AllowTcpForwarding local",
                     "X11Forwarding no",
                     "MaxSessions 100",
                     "MaxStartups 100:30:200",
