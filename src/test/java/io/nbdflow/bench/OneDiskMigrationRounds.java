@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The same migration, round after round: a running guest (128 MiB) with one qcow2 disk of 1 GiB,
  * 256 MiB of it written, from host-a to host-b over NBD at full speed. Prints, per round, the
- * time the migration took through the engine, QEMU's total time and downtime, and on hosts reached
+ * domain's accelerator, the time from the request to the end seen by the test, the migration's own
+ * total time, QEMU's RAM migration time and downtime, and on hosts reached
  * over SSH the channels the migration opened on each host (exec channels for commands, stream-local
  * channels to QEMU's monitors) and new connections, counted in the hosts' sshd logs at LogLevel
  * DEBUG1. Subclasses choose the hosts: {@link LocalMigrationBenchmark}, {@link SshMigrationBenchmark}.
@@ -51,7 +52,7 @@ abstract class OneDiskMigrationRounds extends SpringQemuTest {
             logged.forEach(h -> h.useSshdLogLevel("INFO"));
         }
         System.out.println("\n==== one-disk migration (1 GiB, 256 MiB written), hosts "
-                + (remote ? "over SSH" : "on this machine") + "\nround  wall ms  totalTimeMs  downtimeMs"
+                + (remote ? "over SSH" : "on this machine") + "\nround  accel  wall ms  totalTimeMs  ramMigrationTimeMs  downtimeMs"
                 + (remote ? "  exec(a/b)  monitor(a/b)  connections(a/b)" : ""));
         lines.forEach(System.out::println);
         System.out.println("====\n");
@@ -79,8 +80,9 @@ abstract class OneDiskMigrationRounds extends SpringQemuTest {
         Map<String, Object> vars = variables(id);
         assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
                 .isEqualTo(Vars.OUTCOME_MIGRATED);
-        String line = String.format("%5d  %7d  %11s  %10s", round, wallMs, vars.get(Vars.TOTAL_TIME_MS),
-                vars.get(Vars.DOWNTIME_MS));
+        String accelerator = api().getForObject("/api/domains/" + name, JsonNode.class).path("accelerator").asText("?");
+        String line = String.format("%5d  %5s  %7d  %11s  %18s  %10s", round, accelerator, wallMs,
+                vars.get(Vars.TOTAL_TIME_MS), vars.get("ramMigrationTimeMs"), vars.get(Vars.DOWNTIME_MS));
         if (!logged.isEmpty()) {
             List<String> during = new ArrayList<>();
             for (int i = 0; i < logged.size(); i++) {
