@@ -3,6 +3,7 @@ package io.nbdflow.application;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.domain.DomainRepository;
+import io.nbdflow.host.Hosts;
 import io.nbdflow.process.undo.RecordedUndo;
 import io.nbdflow.store.MigrationRecords;
 import io.nbdflow.store.PortAllocator;
@@ -50,6 +51,7 @@ public class Reconciler implements DisposableBean {
     private final PortAllocator ports;
     private final DomainRepository domains;
     private final RecordedUndo undo;
+    private final Hosts hosts;
     private final MeterRegistry meters;
     private final Duration interval;
     private final Deque<Run> runs = new ArrayDeque<>();
@@ -60,7 +62,8 @@ public class Reconciler implements DisposableBean {
     });
 
     public Reconciler(RuntimeService runtime, MigrationRecords records, PortAllocator ports, DomainRepository domains,
-                      RecordedUndo undo, MeterRegistry meters, NbdflowProperties properties) {
+                      RecordedUndo undo, Hosts hosts, MeterRegistry meters, NbdflowProperties properties) {
+        this.hosts = hosts;
         this.runtime = runtime;
         this.records = records;
         this.ports = ports;
@@ -83,12 +86,15 @@ public class Reconciler implements DisposableBean {
 
     /** One run now; returns what it found and did. */
     public synchronized Run reconcile() {
+        List<String> done = new ArrayList<>();
+        for (String host : hosts.createPendingFolders()) {
+            done.add("created the folders of host " + host + ", unreachable at start-up");
+        }
         Set<String> owners = new LinkedHashSet<>(records.migrations());
         owners.addAll(ports.all().keySet());
         owners.addAll(domains.claims().values());
         owners.addAll(undo.journaledMigrations());
         List<String> found = new ArrayList<>();
-        List<String> done = new ArrayList<>();
         for (String id : owners) {
             if (runtime.createProcessInstanceQuery().processInstanceId(id).count() > 0) {
                 continue; // a live migration: its own steps and rollback look after it

@@ -5,13 +5,18 @@ import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.config.PortRange;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 import io.nbdflow.host.ssh.SshHostConnection;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -21,10 +26,12 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class Hosts implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Hosts.class);
 
     private final List<Host> all;
     private final Map<String, HostConnection> connections;
     private final PortRange ports;
+    private final Set<String> foldersPending = ConcurrentHashMap.newKeySet();
 
     @Autowired
     public Hosts(NbdflowProperties properties) {
@@ -116,8 +123,36 @@ public class Hosts implements AutoCloseable {
         try {
             connection(host).createDirectories(host.stateDir());
             connection(host).createDirectories(host.storageDir());
+        } catch (HostUnreachableException e) {
+            if (!host.isRemote()) {
+                throw e;
+            }
+            // one machine that is down must not keep the application from serving the others
+            log.warn("host '{}' is unreachable at start-up; its folders are created once it answers: {}",
+                    host.name(), e.getMessage());
+            foldersPending.add(host.name());
         } catch (StorageException e) {
             throw new StorageException("cannot create the folders of host '" + host.name() + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Creates the folders of the hosts that were unreachable at start-up, where they answer now
+     * (called on every reconciler run). Returns the hosts whose folders were created.
+     */
+    public List<String> createPendingFolders() {
+        List<String> created = new ArrayList<>();
+        for (String name : List.copyOf(foldersPending)) {
+            Host host = get(name);
+            try {
+                connection(host).createDirectories(host.stateDir());
+                connection(host).createDirectories(host.storageDir());
+                foldersPending.remove(name);
+                created.add(name);
+            } catch (StorageException e) {
+                log.debug("folders of host '{}' still not created: {}", name, e.getMessage());
+            }
+        }
+        return created;
     }
 }

@@ -72,7 +72,11 @@ class RemoteHostLayerTest {
         DomainDefinition d = new DomainDefinition("far", host.name(), 64, 1, UUID.randomUUID().toString(),
                 List.of(new DiskDefinition("vda", disk.toString(), "qcow2", false)));
         QemuLauncher launcher = new QemuLauncher("qemu-system-x86_64", hosts, monitors, processes);
-        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, DiskAttachment.DRIVE, false));
+        // the machine as the host's own QEMU, asked over SSH, resolves it (KVM where usable there)
+        Machine machine = new HostMachines(new QemuCapabilityProbe("qemu-system-x86_64", hosts))
+                .forDomain(host, null);
+        assertThat(machine.type()).startsWith("pc-i440fx-");
+        QemuInstance q = launcher.launch(new LaunchRequest(d.vm(), host, machine, DiskAttachment.DRIVE, false));
         launched = Optional.of(q);
 
         assertThat(processes.isAlive(host, q.pid())).isTrue();

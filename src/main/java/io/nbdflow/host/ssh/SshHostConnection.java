@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.nbdflow.host.CommandResult;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.HostConnection;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.StorageException;
 
 /**
@@ -421,8 +422,9 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
         // no standard input: nothing in these scripts may wait for one
         SshSession.Outcome o = ssh.exec("exec </dev/null\n" + script, null, OPERATION_TIMEOUT);
         if (o.timedOut()) {
-            throw new StorageException("cannot " + what + " on " + host.name() + ": no answer within "
-                    + OPERATION_TIMEOUT);
+            // these scripts end at once on a host that answers
+            throw new HostUnreachableException("cannot " + what + " on " + host.name() + ": no answer within "
+                    + OPERATION_TIMEOUT, null);
         }
         return o;
     }

@@ -23,6 +23,7 @@ import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 
 import io.nbdflow.host.SshTarget;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.StorageException;
 
 /**
@@ -134,9 +135,11 @@ final class SshSession implements AutoCloseable {
             }
             int status = channel.getExitStatus();
             if (status < 0) {
-                throw new StorageException(s.isConnected()
-                        ? "a command on " + describe() + " ended without an exit status"
-                        : "the connection to " + describe() + " was lost while a command ran");
+                if (s.isConnected()) {
+                    throw new StorageException("a command on " + describe() + " ended without an exit status");
+                }
+                throw new HostUnreachableException("the connection to " + describe() + " was lost while a command ran",
+                        null);
             }
             return new Outcome(status, out.toByteArray(), err.toByteArray(), false);
         } finally {
@@ -215,7 +218,7 @@ final class SshSession implements AutoCloseable {
         try {
             s = jsch.getSession(target.user(), target.host(), target.port());
         } catch (JSchException e) {
-            throw new StorageException("cannot connect to " + describe() + ": " + e.getMessage(), e);
+            throw new HostUnreachableException("cannot connect to " + describe() + ": " + e.getMessage(), e);
         }
         s.setHostKeyRepository(keys);
         s.setConfig("StrictHostKeyChecking", "yes");
@@ -230,9 +233,10 @@ final class SshSession implements AutoCloseable {
             s.disconnect();
             byte[] offered = keys.offeredKey();
             if (offered != null && keys.verdict() != HostKeyRepository.OK) {
+                // not a host that is away: one that must not be trusted until a person looks
                 throw new StorageException(refusal(keys.verdict(), offered), e);
             }
-            throw new StorageException("cannot connect to " + describe() + ": " + e.getMessage(), e);
+            throw new HostUnreachableException("cannot connect to " + describe() + ": " + e.getMessage(), e);
         }
         fingerprint = HostKeyFingerprint.of(keys.offeredKey());
         return s;
@@ -265,12 +269,12 @@ final class SshSession implements AutoCloseable {
 
     private StorageException lost(String doing, Session s, JSchException e) {
         if (!s.isConnected()) {
-            return new StorageException("the connection to " + describe() + " was lost: " + doing + " it: "
+            return new HostUnreachableException("the connection to " + describe() + " was lost: " + doing + " it: "
                     + e.getMessage(), e);
         }
         // a refused channel (sshd's MaxSessions below MAX_CHANNELS) or a link that went silent
-        // and is not yet given up by the keepalives
-        return new StorageException(doing + " " + describe() + ": " + e.getMessage(), e);
+        // and is not yet given up by the keepalives: the host does not answer either way
+        return new HostUnreachableException(doing + " " + describe() + ": " + e.getMessage(), e);
     }
 
     @Override
