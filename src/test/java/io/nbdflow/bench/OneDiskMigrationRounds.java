@@ -52,7 +52,8 @@ abstract class OneDiskMigrationRounds extends SpringQemuTest {
             logged.forEach(h -> h.useSshdLogLevel("INFO"));
         }
         System.out.println("\n==== one-disk migration (1 GiB, 256 MiB written), hosts "
-                + (remote ? "over SSH" : "on this machine") + "\nround  accel  wall ms  totalTimeMs  ramMigrationTimeMs  downtimeMs"
+                + (remote ? "over SSH" : "on this machine")
+                + "\nround  accel  wall ms  totalTimeMs  ramMigrationTimeMs  downtimeMs"
                 + (remote ? "  exec(a/b)  monitor(a/b)  connections(a/b)" : ""));
         lines.forEach(System.out::println);
         System.out.println("====\n");

@@ -109,7 +109,8 @@ abstract class LegacyAndSelectiveCases extends MigrationTestBase {
         Path copySeen = seen(hostB(), copy);
         Path vdbSeen = seen(hostB(), vdb);
         assertThat(TestImages.compare(seen(hostA(), vda), copySeen)).as("vda identical").isTrue();
-        assertThat(TestImages.verify(copySeen, "qcow2", 0x77, 40 * MiB, MiB)).as("vda write during the mirror").isTrue();
+        assertThat(TestImages.verify(copySeen, "qcow2", 0x77, 40 * MiB, MiB)).as("vda write during the mirror")
+                .isTrue();
         assertThat(TestImages.verify(vdbSeen, "qcow2", 0x78, 4 * MiB, MiB)).as("vdb write (allocated area)").isTrue();
         assertThat(TestImages.verify(vdbSeen, "qcow2", 0x79, 20 * MiB, MiB)).as("vdb write (new cluster)").isTrue();
         assertThat(TestImages.verify(vdbSeen, "qcow2", 0x11, 0, 4 * MiB)).as("vdb's earlier content").isTrue();

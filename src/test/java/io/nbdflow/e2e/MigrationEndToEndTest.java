@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The whole application against real QEMU: a running guest with two qcow2 disks moves from
  * host-a to host-b (127.0.0.1 and 127.0.0.2 here, other machines in {@link SshMigrationEndToEndTest})
- * while the test writes into both disks during the mirror. The engine is named "default" so the documented /engine-rest path works as written.
+ * while the test writes into both disks during the mirror. The engine is named "default" so the
+ * documented /engine-rest path works as written.
  */
 @TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=false",
         "camunda.bpm.process-engine-name=default"})
@@ -49,7 +50,8 @@ class MigrationEndToEndTest extends MigrationTestBase {
         vars.put("bandwidthMiBps", Map.of("value", 64, "type", "Long"));
         vars.put("keepSourceDisks", Map.of("value", true, "type", "Boolean")); // compared with the copies below
         ResponseEntity<JsonNode> started = api().postForEntity(
-                "/engine-rest/process-definition/key/storageMigration/start", Map.of("variables", vars), JsonNode.class);
+                documentedEngineRest() + "/process-definition/key/storageMigration/start", Map.of("variables", vars),
+                JsonNode.class);
         assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.OK);
         String id = started.getBody().path("id").asText();
 
@@ -120,12 +122,12 @@ class MigrationEndToEndTest extends MigrationTestBase {
         // the first one is untouched by the refusal; it completes once approved through the engine API.
         // A completion that decides nothing is refused and leaves the task open.
         String task = processEngine.getTaskService().createTaskQuery().processInstanceId(first).singleResult().getId();
-        ResponseEntity<String> undecided = api().postForEntity("/engine-rest/task/" + task + "/complete",
+        ResponseEntity<String> undecided = api().postForEntity(documentedEngineRest() + "/task/" + task + "/complete",
                 Map.of("variables", Map.of()), String.class);
         assertThat(undecided.getStatusCode().is2xxSuccessful()).as(undecided.getBody()).isFalse();
         assertThat(undecided.getBody()).contains(Vars.SWITCHOVER_APPROVED + ": required");
         assertThat(processEngine.getTaskService().createTaskQuery().taskId(task).count()).isOne();
-        ResponseEntity<String> approved = api().postForEntity("/engine-rest/task/" + task + "/complete",
+        ResponseEntity<String> approved = api().postForEntity(documentedEngineRest() + "/task/" + task + "/complete",
                 switchoverDecision(true), String.class);
         assertThat(approved.getStatusCode().is2xxSuccessful()).as(approved.getBody()).isTrue();
         awaitEnd(first, Duration.ofSeconds(120));
@@ -134,6 +136,11 @@ class MigrationEndToEndTest extends MigrationTestBase {
     }
 
     // ---- helpers
+
+    /** The engine REST API as the documentation writes it: the engine named "default". */
+    String documentedEngineRest() {
+        return "/engine-rest";
+    }
 
     /** An empty qcow2 image of that size in host-a's storage folder; returns its path there. */
     private Path image(String name, long size) {

@@ -100,7 +100,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
     }
 
-    /** Creates a qcow2 image of that size at that path of the host, its first `written` bytes 0x11; returns the path. */
+    /** Creates a qcow2 image of that size at that path of the host, its first `written` bytes 0x11; returns it. */
     protected Path image(Host host, Path file, long size, long written) {
         TestImages.create(seen(host, file.getParent()), file.getFileName().toString(), "qcow2", size);
         TestImages.write(seen(host, file), "qcow2", 0x11, 0, written);
@@ -215,7 +215,10 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(out).as("qemu-io via HMP").isEmpty();
     }
 
-    /** SIGKILL to the QEMU of that pid file (as this test sees it, see {@link #pidFile}), and wait (10 s at most) until it is gone. */
+    /**
+     * SIGKILL to the QEMU of that pid file (as this test sees it, see {@link #pidFile}), and wait
+     * (10 s at most) until it is gone.
+     */
     protected static void kill(Path pidFile) throws InterruptedException {
         OptionalLong pid = QemuProcesses.readPid(pidFile);
         assertThat(pid).as("pid in " + pidFile).isPresent();

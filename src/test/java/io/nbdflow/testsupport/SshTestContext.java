@@ -77,7 +77,10 @@ public class SshTestContext extends NbdflowTestContext {
         return TestHost.DATA_DIR.resolve(root.getFileName().toString()).resolve("shared");
     }
 
-    /** Mounts the context's {@link #sharedFolder} on every test host (for contexts built by hand; the initializer does it itself). */
+    /**
+     * Mounts the context's {@link #sharedFolder} on every test host (for contexts built by hand;
+     * the initializer does it itself).
+     */
     public static void share(Path root) {
         try {
             Files.createDirectories(root.resolve("shared"));

@@ -209,10 +209,14 @@ public final class TestHost {
      */
     public void mountShared(Path source, Path onHost) {
         requireOk(exec("mkdir", "-p", onHost.toString()), "mkdir " + onHost);
-        requireOk(exec("mount", "--bind", source.toString(), onHost.toString()), "mount --bind " + source + " " + onHost);
+        requireOk(exec("mount", "--bind", source.toString(), onHost.toString()),
+                "mount --bind " + source + " " + onHost);
     }
 
-    /** Undoes {@link #mountShared} (lazily: a QEMU still holding a file there keeps it until it exits) and removes the mount point. */
+    /**
+     * Undoes {@link #mountShared} (lazily: a QEMU still holding a file there keeps it until it
+     * exits) and removes the mount point.
+     */
     public void unmountShared(Path onHost) {
         Sh.Result r = exec("umount", "-l", onHost.toString());
         if (r.ok()) {
