@@ -40,7 +40,8 @@ class ConsoleTest extends MigrationTestBase {
 
     /** Defines and starts a domain on host-a that boots the serial guest. */
     private void startSerialGuest(String name) {
-        Path disk = SerialGuest.createDisk(hostA().storageDir().resolve(name + "-boot.raw"));
+        Path disk = hostA().storageDir().resolve(name + "-boot.raw");
+        SerialGuest.createDisk(seen(hostA(), disk));
         ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT,
                 new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", 64, "vcpus", 1, "disks",
                         List.of(Map.of("target", "vda", "file", disk.toString(), "format", "raw")))),
@@ -64,7 +65,7 @@ class ConsoleTest extends MigrationTestBase {
     void theConsoleOfARunningDomainReadsThroughTheApi() throws Exception {
         String name = "con" + System.nanoTime() % 100000;
         startSerialGuest(name);
-        Path log = hostA().domainDir(name).resolve("console.log");
+        Path log = seen(hostA(), hostA().domainDir(name).resolve("console.log"));
         try {
             // at about 18 lines of 22 bytes a second, more than 2 KiB after some 6 s
             Wait.until("the guest printed more than 2 KiB", Duration.ofSeconds(60),
@@ -130,8 +131,8 @@ class ConsoleTest extends MigrationTestBase {
     void afterAMigrationTheDestinationsConsoleContinuesTheSources() throws Exception {
         String name = "conm" + System.nanoTime() % 100000;
         startSerialGuest(name);
-        Path sourceLog = hostA().domainDir(name).resolve("console.log");
-        Path destinationLog = hostB().domainDir(name).resolve("console.log");
+        Path sourceLog = seen(hostA(), hostA().domainDir(name).resolve("console.log"));
+        Path destinationLog = seen(hostB(), hostB().domainDir(name).resolve("console.log"));
         try {
             Wait.until("the guest printed 40 lines", Duration.ofSeconds(60),
                     () -> Files.exists(sourceLog) && SerialGuest.highest(Files.readString(sourceLog)) >= 40);
