@@ -3,6 +3,7 @@ package io.nbdflow.application;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nbdflow.config.NbdflowProperties;
 import io.nbdflow.domain.DomainRepository;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.Hosts;
 import io.nbdflow.process.undo.RecordedUndo;
 import io.nbdflow.store.MigrationRecords;
@@ -34,8 +35,10 @@ import java.util.concurrent.TimeUnit;
  * domain marked migrating. It runs at
  * start-up and then every {@code nbdflow.migration.reconciler-interval}, through the same undo
  * code as the rollback ({@link RecordedUndo}); a migration past its switchover only loses its
- * bookkeeping. Each run is logged, counted ({@code nbdflow.reconciler.cleaned}, tag {@code kind})
- * and kept for {@code GET /api/reconciler}.
+ * bookkeeping. What lies on a host that does not answer keeps its records, and the ports that
+ * host's QEMU may listen on stay reserved: each run says "host unreachable, next run retries" until
+ * the host answers and the rest is removed. Each run is logged, counted
+ * ({@code nbdflow.reconciler.cleaned}, tag {@code kind}) and kept for {@code GET /api/reconciler}.
  */
 @Component
 public class Reconciler implements DisposableBean {
@@ -103,8 +106,12 @@ public class Reconciler implements DisposableBean {
             try {
                 for (String action : undo.undoAll(id)) {
                     done.add("migration " + id + ": " + action);
-                    meters.counter("nbdflow.reconciler.cleaned", "kind", kind(action)).increment();
+                    if (!action.startsWith(RecordedUndo.HOST_UNREACHABLE)) {
+                        meters.counter("nbdflow.reconciler.cleaned", "kind", kind(action)).increment();
+                    }
                 }
+            } catch (HostUnreachableException e) {
+                done.add("migration " + id + ": " + RecordedUndo.HOST_UNREACHABLE + e.getMessage());
             } catch (Exception e) {
                 done.add("migration " + id + ": failed, next run retries: " + e);
             }

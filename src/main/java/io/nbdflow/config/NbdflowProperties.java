@@ -68,7 +68,10 @@ public record NbdflowProperties(
             @DefaultValue("10s") Duration qemuStopTimeout,
             @DefaultValue("60s") Duration switchoverTimeout,
             // how often the reconciler looks for what no live migration owns (and once at start-up)
-            @DefaultValue("60s") Duration reconcilerInterval) {
+            @DefaultValue("60s") Duration reconcilerInterval,
+            // how long a host may stay unreachable before the switchover until the migration fails
+            // (steps and the watcher try again meanwhile); the rollback waits as long for the source
+            @DefaultValue("60s") Duration hostUnreachableTimeout) {
     }
 
     /** The configured port range; valid once the application has started. */
@@ -107,6 +110,7 @@ public record NbdflowProperties(
             requirePositive(p.migration.qemuStopTimeout, "migration.qemu-stop-timeout", errors);
             requirePositive(p.migration.switchoverTimeout, "migration.switchover-timeout", errors);
             requirePositive(p.migration.reconcilerInterval, "migration.reconciler-interval", errors);
+            requirePositive(p.migration.hostUnreachableTimeout, "migration.host-unreachable-timeout", errors);
             if (p.migration.convergenceSecondsPerGib < 0) {
                 errors.rejectValue("migration.convergence-seconds-per-gib", "invalid", "must not be negative");
             }

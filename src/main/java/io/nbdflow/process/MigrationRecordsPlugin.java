@@ -77,6 +77,13 @@ public class MigrationRecordsPlugin extends AbstractProcessEnginePlugin {
     private void ended(DelegateExecution execution) {
         String id = execution.getProcessInstanceId();
         if (!execution.isCanceled()) {
+            if (records.facts(id).isEmpty() && records.hasResources(id)) {
+                // rolled back while a destination did not answer (RecordRollbackDelegate dropped the
+                // facts): what is left there is the reconciler's, from these records
+                log.info("migration {} ended; what could not be removed on an unreachable host is left to the "
+                        + "reconciler", id);
+                return;
+            }
             records.forget(id);
             return;
         }

@@ -1,5 +1,6 @@
 package io.nbdflow.process;
 
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuLaunchException;
 import io.nbdflow.host.StorageException;
 import io.nbdflow.migration.MigrationRefusedException;
@@ -11,6 +12,9 @@ import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import java.util.Optional;
 
 /**
  * Base of the steps before switchover. Turns what can go wrong into the process's language:
@@ -18,13 +22,21 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
  * text (no host was changed, nothing to roll back); QEMU's own errors and a QEMU that is gone
  * become the BPMN error MIGRATION_FAILED (roll back, with the step's name and QEMU's text as the
  * reason); a lost monitor connection while QEMU still lives is retried by the job, and rolled
- * back when the retries run out.
+ * back when the retries run out. A host that does not answer is judged by {@link LostHosts}.
  */
 public abstract class MigrationStep implements JavaDelegate {
     public static final String FAILED = "MIGRATION_FAILED";
     public static final String REFUSED = "MIGRATION_REFUSED";
 
+    private LostHosts lostHosts;
+
     protected abstract void run(DelegateExecution execution) throws Exception;
+
+    /** Set by Spring; a step made by hand (process tests) treats a lost host as any host failure. */
+    @Autowired(required = false)
+    public void setLostHosts(LostHosts lostHosts) {
+        this.lostHosts = lostHosts;
+    }
 
     @Override
     public final void execute(DelegateExecution execution) throws Exception {
@@ -38,6 +50,18 @@ public abstract class MigrationStep implements JavaDelegate {
             throw e;
         } catch (MigrationRefusedException e) {
             throw refused(e.getMessage());
+        } catch (HostUnreachableException e) {
+            if (!rollsBackForLostHost()) {
+                throw e; // the job tries again; a person sees an incident if the host never answers
+            }
+            if (lostHosts == null) {
+                throw failed(execution, e.getMessage());
+            }
+            Optional<String> failure = lostHosts.failure(execution, e);
+            if (failure.isPresent() || lastAttempt()) {
+                throw failed(execution, failure.orElse(e.getMessage()));
+            }
+            throw e; // the job tries again, keeping its retries while the host may come back
         } catch (QmpCommandException | MigrationStepException | QemuGoneException | StorageException
                  | QemuLaunchException e) {
             throw failed(execution, e.getMessage());
@@ -52,6 +76,15 @@ public abstract class MigrationStep implements JavaDelegate {
 
     /** Whether an abort may still stop this step; the switchover overrides it once QEMU has switched. */
     protected boolean abortable(DelegateExecution execution) throws Exception {
+        return true;
+    }
+
+    /**
+     * Whether a host lost during this step is judged by {@link LostHosts} (fail at once for the
+     * destination, after a while for the source); false: the step is tried again whichever host
+     * was lost, because once it may have switched the guest over, a rollback would stop the guest.
+     */
+    protected boolean rollsBackForLostHost() {
         return true;
     }
 

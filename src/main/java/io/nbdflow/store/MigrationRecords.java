@@ -116,6 +116,22 @@ public class MigrationRecords {
                 + "and PATH_ = ?", r.migrationId(), r.kind().name(), r.host(), r.path());
     }
 
+    /**
+     * Forgets the migration's facts but not what it created: its source's part is undone, what is
+     * left lies on a host that did not answer. A migration without facts is only ever cleaned up
+     * (the reconciler), never resumed or cancelled on a source.
+     */
+    public void dropFacts(String migrationId) {
+        jdbc.update("delete from NBD_MIGRATION where ID_ = ?", migrationId);
+    }
+
+    /** Whether anything the migration created is still recorded. */
+    public boolean hasResources(String migrationId) {
+        Integer n = jdbc.queryForObject("select count(*) from NBD_MIGRATION_RESOURCE where MIGRATION_ID_ = ?",
+                Integer.class, migrationId);
+        return n != null && n > 0;
+    }
+
     /** Forgets the migration and all it created (once it ended, or everything has been undone). */
     public void forget(String migrationId) {
         jdbc.update("delete from NBD_MIGRATION_RESOURCE where MIGRATION_ID_ = ?", migrationId);

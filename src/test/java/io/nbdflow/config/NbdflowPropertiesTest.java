@@ -96,9 +96,11 @@ class NbdflowPropertiesTest {
     void bindsTheMigrationBlockAndPorts() {
         runner("nbdflow.ports=50000-50009", "nbdflow.migration.poll-interval=250ms",
                 "nbdflow.migration.convergence-seconds-per-gib=30",
-                "nbdflow.migration.convergence-bandwidth-factor=1.5").run(context -> {
+                "nbdflow.migration.convergence-bandwidth-factor=1.5",
+                "nbdflow.migration.host-unreachable-timeout=90s").run(context -> {
             assertThat(context).hasNotFailed();
             NbdflowProperties p = context.getBean(NbdflowProperties.class);
+            assertThat(p.migration().hostUnreachableTimeout()).isEqualTo(Duration.ofSeconds(90));
             assertThat(p.migration().pollInterval()).isEqualTo(Duration.ofMillis(250));
             assertThat(p.migration().convergenceSecondsPerGib()).isEqualTo(30);
             assertThat(p.migration().convergenceBandwidthFactor()).isEqualTo(1.5);
@@ -181,6 +183,15 @@ class NbdflowPropertiesTest {
         assertThat(startFails(output, root))
                 .contains("Property: nbdflow.hosts[1].image-dirs[0]")
                 .contains("every file of the host");
+    }
+
+    @Test
+    void aHostUnreachableTimeoutOfZeroStopsTheStart(CapturedOutput output) {
+        List<String> args = validArgs();
+        args.add("--nbdflow.migration.host-unreachable-timeout=0s");
+        assertThat(startFails(output, args))
+                .contains("nbdflow.migration.host-unreachable-timeout")
+                .contains("must be a positive duration");
     }
 
     @Test

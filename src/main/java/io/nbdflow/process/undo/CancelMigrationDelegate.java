@@ -19,4 +19,9 @@ public class CancelMigrationDelegate extends QemuUndo {
     protected void undo(DelegateExecution execution) throws Exception {
         undo.cancelMigration(execution.getProcessInstanceId());
     }
+
+    @Override
+    protected boolean qemuStillRuns(DelegateExecution execution) {
+        return undo.sourceStillRuns(execution.getProcessInstanceId());
+    }
 }

@@ -21,4 +21,9 @@ public class CancelMirrorDelegate extends QemuUndo {
     protected void undo(DelegateExecution execution) throws Exception {
         undo.cancelMirrors(execution.getProcessInstanceId());
     }
+
+    @Override
+    protected boolean qemuStillRuns(DelegateExecution execution) {
+        return undo.sourceStillRuns(execution.getProcessInstanceId());
+    }
 }

@@ -27,4 +27,9 @@ public class CancelSourceJobsDelegate extends QemuUndo {
             execution.setVariable("rollbackProblems", String.join("; ", problems)); // for a person, in Cockpit
         }
     }
+
+    @Override
+    protected boolean qemuStillRuns(DelegateExecution execution) {
+        return undo.sourceStillRuns(execution.getProcessInstanceId());
+    }
 }

@@ -1,6 +1,7 @@
 package io.nbdflow.process.undo;
 
 import io.nbdflow.host.Host;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.MigrationStepException;
@@ -32,8 +33,11 @@ import java.util.Set;
  * The undo of a migration, from nbdflow's own records ({@link MigrationRecords}) and nothing else:
  * the undo handlers of the process, the clean-up of a deleted instance and the reconciler all come
  * here. Each part forgets a record only once its thing is gone, so a part that fails leaves the
- * record for the next attempt. Every path is confined to the host's folders, every process must be
- * the domain's QEMU launched by nbdflow ({@link io.nbdflow.host.QemuProcesses#isOwnQemu}).
+ * record for the next attempt. A destination host that does not answer keeps its records (and
+ * the ports its QEMU may listen on) for the reconciler; the source's part is never skipped for a
+ * host that does not answer, since its QEMU may well run on. Every path is confined to the host's
+ * folders, every process must be the domain's QEMU launched by nbdflow
+ * ({@link io.nbdflow.host.QemuProcesses#isOwnQemu}).
  */
 @Component
 public class RecordedUndo {
@@ -77,10 +81,36 @@ public class RecordedUndo {
             attempt(problems, "cancel migration", () -> SourceSide.cancelMigration(qmp, CANCEL_TIMEOUT));
             attempt(problems, "cancel mirrors", () -> SourceSide.cancelMirrors(qmp, null, CANCEL_TIMEOUT));
             attempt(problems, "resume source", () -> SourceSide.resumeIfPaused(qmp));
-        } catch (QemuGoneException | QmpClosedException gone) {
+        } catch (QemuGoneException gone) {
             // the source died meanwhile: nothing of ours runs there any more
+        } catch (QmpClosedException closed) {
+            if (sourceStillRuns(migrationId)) {
+                throw closed; // only the monitor connection dropped: the caller tries again
+            }
         }
         return problems;
+    }
+
+    /**
+     * Whether the recorded source QEMU still runs, asked after its monitor closed. On this
+     * machine a closed monitor means QEMU exited; over SSH the host is asked (HostUnreachableException
+     * if it does not answer: then nobody knows).
+     */
+    public boolean sourceStillRuns(String migrationId) {
+        Optional<Facts> facts = facts(migrationId);
+        if (facts.isEmpty() || !resources.hosts().get(facts.get().sourceHost()).isRemote()) {
+            return false;
+        }
+        return resources.source(facts.get()).isPresent();
+    }
+
+    /** {@link #sourceStillRuns} for the recorded destination QEMU. */
+    public boolean destinationStillRuns(String migrationId) {
+        Optional<Facts> facts = facts(migrationId);
+        if (facts.isEmpty() || !resources.hosts().get(facts.get().destinationHost()).isRemote()) {
+            return false;
+        }
+        return resources.destination(facts.get()).isPresent();
     }
 
     /** Cancels the mirror jobs of the recorded migration on its source. */
@@ -114,32 +144,49 @@ public class RecordedUndo {
      * another QEMU of the domain lives there. Returns what was done.
      */
     public List<String> stopDestination(String migrationId) {
+        return stopDestination(migrationId, new ArrayList<>());
+    }
+
+    /**
+     * {@link #stopDestination(String)}; a QEMU whose host does not answer keeps its record and is
+     * added to {@code notReached}.
+     */
+    public List<String> stopDestination(String migrationId, List<String> notReached) {
         List<String> done = new ArrayList<>();
         for (Resource r : resources.records().resources(migrationId, Kind.DESTINATION_QEMU)) {
-            Optional<Host> host = resources.hosts().find(r.host());
-            if (host.isEmpty()) {
-                log.warn("migration {}: destination QEMU recorded on unknown host '{}': record dropped", migrationId,
-                        r.host());
-                resources.records().remove(r);
-                continue;
+            try {
+                stopRecordedQemu(migrationId, r, done);
+            } catch (HostUnreachableException e) {
+                notReached.add("destination QEMU pid " + r.pid() + " of '" + r.path() + "' on " + r.host() + ": "
+                        + e.getMessage());
             }
-            String domain = r.path();
-            QemuInstance recorded = QemuInstance.of(domain, host.get(), r.pid());
-            Optional<QemuInstance> running = resources.processes().find(host.get(), domain);
-            if (running.isPresent() && running.get().pid() != r.pid()) {
-                // the folder belongs to another QEMU of the domain now: neither it nor its folder is ours
-                log.warn("migration {}: domain '{}' on {} runs as pid {}, not the recorded {}: left alone",
-                        migrationId, domain, r.host(), running.get().pid(), r.pid());
-            } else {
-                boolean alive = resources.processes().isOwnQemu(host.get(), domain, r.pid());
-                // stop() signals only the domain's own QEMU of that pid, and removes the folder
-                resources.processes().stop(recorded, resources.tuning().qemuStopTimeout());
-                done.add((alive ? "stopped destination QEMU pid " + r.pid() + " and removed folder " : "removed folder ")
-                        + recorded.dir() + " on " + r.host());
-            }
-            resources.records().remove(r);
         }
         return done;
+    }
+
+    private void stopRecordedQemu(String migrationId, Resource r, List<String> done) {
+        Optional<Host> host = resources.hosts().find(r.host());
+        if (host.isEmpty()) {
+            log.warn("migration {}: destination QEMU recorded on unknown host '{}': record dropped", migrationId,
+                    r.host());
+            resources.records().remove(r);
+            return;
+        }
+        String domain = r.path();
+        QemuInstance recorded = QemuInstance.of(domain, host.get(), r.pid());
+        Optional<QemuInstance> running = resources.processes().find(host.get(), domain);
+        if (running.isPresent() && running.get().pid() != r.pid()) {
+            // the folder belongs to another QEMU of the domain now: neither it nor its folder is ours
+            log.warn("migration {}: domain '{}' on {} runs as pid {}, not the recorded {}: left alone",
+                    migrationId, domain, r.host(), running.get().pid(), r.pid());
+        } else {
+            boolean alive = resources.processes().isOwnQemu(host.get(), domain, r.pid());
+            // stop() signals only the domain's own QEMU of that pid, and removes the folder
+            resources.processes().stop(recorded, resources.tuning().qemuStopTimeout());
+            done.add((alive ? "stopped destination QEMU pid " + r.pid() + " and removed folder " : "removed folder ")
+                    + recorded.dir() + " on " + r.host());
+        }
+        resources.records().remove(r);
     }
 
     /**
@@ -148,17 +195,46 @@ public class RecordedUndo {
      * Returns what was removed.
      */
     public List<String> removeCreatedFiles(String migrationId) {
+        return removeCreatedFiles(migrationId, new ArrayList<>());
+    }
+
+    /**
+     * {@link #removeCreatedFiles(String)}; a file whose host does not answer keeps its record and
+     * is added to {@code notReached}. A journal on such a host stays too: the reconciler finds it
+     * there once the host answers.
+     */
+    public List<String> removeCreatedFiles(String migrationId, List<String> notReached) {
         List<String> removed = new ArrayList<>();
+        Set<String> silent = new LinkedHashSet<>(); // asked once per host: each attempt may wait for a timeout
         for (Resource r : resources.records().resources(migrationId, Kind.CREATED_FILE)) {
-            resources.hosts().find(r.host()).ifPresent(h -> {
-                if (deleteConfined(migrationId, h, Path.of(r.path()))) {
-                    removed.add("removed file " + r.path() + " on " + h.name());
+            Optional<Host> host = resources.hosts().find(r.host());
+            if (host.isPresent()) {
+                if (silent.contains(r.host())) {
+                    notReached.add("file " + r.path() + " on " + r.host());
+                    continue;
                 }
-            });
+                try {
+                    if (deleteConfined(migrationId, host.get(), Path.of(r.path()))) {
+                        removed.add("removed file " + r.path() + " on " + r.host());
+                    }
+                } catch (HostUnreachableException e) {
+                    silent.add(r.host());
+                    notReached.add("file " + r.path() + " on " + r.host() + ": " + e.getMessage());
+                    continue;
+                }
+            }
             resources.records().remove(r);
         }
         for (Host h : resources.hosts().all()) {
-            removed.addAll(removeJournaled(migrationId, h));
+            if (silent.contains(h.name())) {
+                continue;
+            }
+            try {
+                removed.addAll(removeJournaled(migrationId, h));
+            } catch (HostUnreachableException e) {
+                log.info("migration {}: created-files journal on {} left for later: {}", migrationId, h.name(),
+                        e.getMessage());
+            }
         }
         return removed;
     }
@@ -167,7 +243,12 @@ public class RecordedUndo {
     public Set<String> journaledMigrations() {
         Set<String> ids = new LinkedHashSet<>();
         for (Host h : resources.hosts().all()) {
-            ids.addAll(CreatedFilesJournal.migrations(resources.hosts().connection(h)));
+            try {
+                ids.addAll(CreatedFilesJournal.migrations(resources.hosts().connection(h)));
+            } catch (HostUnreachableException e) {
+                // its journals are found on a later run, once it answers
+                log.info("created-files journals on {} not read: {}", h.name(), e.getMessage());
+            }
         }
         return ids;
     }
@@ -198,10 +279,14 @@ public class RecordedUndo {
      * Everything at once, for a migration whose instance is gone before the switchover: source
      * jobs cancelled and the guest running, destination QEMU stopped, files removed, ports and the
      * domain released, the records dropped. After the switchover only the bookkeeping is dropped.
-     * Returns what was done.
+     * Returns what was done. What lies on a host that does not answer is left with its records and
+     * the ports (its QEMU may still listen on them) for a later call; the source's part is done by
+     * then, so the migration's facts are dropped and a later call touches only those hosts. A
+     * source that does not answer: HostUnreachableException, nothing forgotten.
      */
     public List<String> undoAll(String migrationId) throws Exception {
         List<String> done = new ArrayList<>();
+        List<String> notReached = new ArrayList<>();
         Optional<Facts> facts = facts(migrationId);
         if (facts.isPresent() && facts.get().switchoverStarted()) {
             done.add("past the switchover: nothing undone");
@@ -211,21 +296,35 @@ public class RecordedUndo {
                 done.add("cancelled source jobs of '" + facts.get().domain() + "' on " + facts.get().sourceHost()
                         + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")"));
             }
-            done.addAll(stopDestination(migrationId));
-            done.addAll(removeCreatedFiles(migrationId));
+            done.addAll(stopDestination(migrationId, notReached));
+            done.addAll(removeCreatedFiles(migrationId, notReached));
+        }
+        if (!notReached.isEmpty()) {
+            resources.records().dropFacts(migrationId);
+            releaseDomain(migrationId, done);
+            done.add(HOST_UNREACHABLE + String.join("; ", notReached));
+            return done;
         }
         List<Integer> ports = resources.ports().heldBy(migrationId);
         if (!ports.isEmpty()) {
             done.add("released ports " + ports);
         }
+        releaseDomain(migrationId, done);
+        resources.releaseBookkeeping(migrationId, null);
+        resources.records().forget(migrationId);
+        return done;
+    }
+
+    /** How {@link #undoAll} begins the line saying what it had to leave for later. */
+    public static final String HOST_UNREACHABLE = "host unreachable, next run retries: ";
+
+    private void releaseDomain(String migrationId, List<String> done) {
         resources.domains().claims().forEach((domain, owner) -> {
             if (owner.equals(migrationId)) {
                 done.add("released domain '" + domain + "'");
             }
         });
-        resources.releaseBookkeeping(migrationId, null);
-        resources.records().forget(migrationId);
-        return done;
+        resources.domains().releaseMigrationsOf(migrationId);
     }
 
     private interface QemuCall {

@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 /**
  * Undoes "Pre-create disks": removes exactly the files that step recorded as created (its records
  * and its journal on the destination host, never the {@code createdFiles} variable), nothing else.
+ * A host that does not answer keeps the files' records: the reconciler removes them later.
  */
 @Component("removePrecreatedDisksDelegate")
 public class RemovePrecreatedDisksDelegate implements JavaDelegate {

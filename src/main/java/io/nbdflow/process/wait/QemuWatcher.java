@@ -1,11 +1,13 @@
 package io.nbdflow.process.wait;
 
 import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.LostHosts;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 
 import io.nbdflow.host.Host;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.MigrationStatus;
@@ -25,6 +27,7 @@ import org.springframework.context.annotation.Lazy;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,13 +145,26 @@ public class QemuWatcher implements DisposableBean {
         if (w.abortReason != null) {
             return Optional.of(Verdict.failed(failMessage, w.abortReason));
         }
-        Optional<QemuInstance> source = r.processes().find(w.host(Vars.SOURCE_HOST), w.domain());
+        Optional<QemuInstance> source;
+        try {
+            source = r.processes().find(w.host(Vars.SOURCE_HOST), w.domain());
+            w.sourceLostAt = 0;
+        } catch (HostUnreachableException e) {
+            return sourceUnreachable(w, failMessage, e);
+        }
         if (source.isEmpty()) {
             return Optional.of(Verdict.failed(failMessage, "the source QEMU exited"));
         }
         long destinationPid = ((Number) w.vars.get(Vars.DESTINATION_PID)).longValue();
-        if (!r.processes().isAlive(w.host(Vars.DESTINATION_HOST), destinationPid)) {
-            return Optional.of(Verdict.failed(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
+        Host destination = w.host(Vars.DESTINATION_HOST);
+        try {
+            if (!r.processes().isAlive(destination, destinationPid)) {
+                return Optional.of(Verdict.failed(failMessage, "the destination QEMU (pid " + destinationPid + ") exited"));
+            }
+        } catch (HostUnreachableException e) {
+            // nothing can switch over to a QEMU nobody can command: fail now, while the guest is on the source
+            return Optional.of(Verdict.failed(failMessage, LostHosts.unreachableDestination(destination.name(),
+                    e.getMessage())));
         }
         QmpClient qmp = r.monitors().get(source.get());
         w.listenTo(qmp);
@@ -178,6 +194,25 @@ public class QemuWatcher implements DisposableBean {
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The source does not answer: its QEMU may run on, so this is no verdict yet; the watch keeps
+     * asking, and fails the migration once the host has not answered for the configured time.
+     */
+    private Optional<Verdict> sourceUnreachable(Watch w, String failMessage, HostUnreachableException e) {
+        long now = System.nanoTime();
+        if (w.sourceLostAt == 0) {
+            w.sourceLostAt = now;
+            log.warn("migration {}: source host {} does not answer: {}", w.processInstanceId,
+                    w.vars.get(Vars.SOURCE_HOST), e.getMessage());
+        }
+        Duration timeout = r.tuning().hostUnreachableTimeout();
+        if (now - w.sourceLostAt < timeout.toNanos()) {
+            return Optional.empty();
+        }
+        return Optional.of(Verdict.failed(failMessage, LostHosts.unreachableSource(
+                (String) w.vars.get(Vars.SOURCE_HOST), timeout, e.getMessage())));
     }
 
     /** QEMU's block migration: done when QEMU says completed (the guest then waits on the destination). */
@@ -241,6 +276,8 @@ public class QemuWatcher implements DisposableBean {
         volatile boolean done;
         volatile String abortReason;
         int faults;
+        /** When the source host was first found not answering (System.nanoTime), 0 while it answers. */
+        long sourceLostAt;
         /** The block migration's disk bytes as last reported while active (a lower bound). */
         long diskTransferred;
         private QmpClient listening;
