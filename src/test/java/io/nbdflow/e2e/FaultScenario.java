@@ -65,7 +65,7 @@ final class FaultScenario {
         return name;
     }
 
-    /** The domain's first disk on host-a. */
+    /** The domain's first disk, its path on host-a. */
     Path vda() {
         return vda;
     }
@@ -189,10 +189,11 @@ final class FaultScenario {
         test.assertNoPortReserved(again);
 
         test.stop(name);
-        assertThat(TestImages.verify(vda, "qcow2", GUEST_PATTERN, GUEST_OFFSET, MiB))
+        Path source = test.seen(test.hostA(), vda);
+        assertThat(TestImages.verify(source, "qcow2", GUEST_PATTERN, GUEST_OFFSET, MiB))
                 .as("the guest's write during the failed migration").isTrue();
-        Path copy = test.hostB().storageDir().resolve(name + "-vda.qcow2");
-        assertThat(TestImages.compare(vda, copy)).as("the copy equals the source").isTrue();
+        Path copy = test.seen(test.hostB(), test.hostB().storageDir().resolve(name + "-vda.qcow2"));
+        assertThat(TestImages.compare(source, copy)).as("the copy equals the source").isTrue();
         return again;
     }
 }

@@ -2,9 +2,11 @@ package io.nbdflow.e2e;
 
 import io.nbdflow.migration.StorageTransport;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.Host;
 import io.nbdflow.process.Vars;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.TestImages;
+import io.nbdflow.testsupport.TestNetwork;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpMethod;
@@ -21,7 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * copyStorage=inc on real QEMU: only the top layer of a disk travels; the destination gets an
- * overlay on the same backing file, which both hosts share here (as a template store would).
+ * overlay on the same backing file, which both hosts share (as a template store would: see
+ * {@link SpringQemuTest#sharedStorage}). The images are made and checked with qemu-img and
+ * qemu-io run on the hosts themselves ({@link #runOn}), because the overlays name their backing
+ * file by the hosts' path.
  */
 class IncrementalCopyTest extends SpringQemuTest {
     static final long MiB = TestImages.MiB;
@@ -37,14 +42,15 @@ class IncrementalCopyTest extends SpringQemuTest {
     }
 
     private void migrateOverlay(String name, boolean tunnelled) throws Exception {
-        Path shared = Files.createDirectories(testRoot().resolve("templates"));
-        Path base = TestImages.create(shared, name + "-base.qcow2", "qcow2", 256 * MiB);
-        TestImages.write(base, "qcow2", 0x11, 0, 96 * MiB);
-        Path vda = TestImages.createOverlay(hostA().storageDir(), name + "-vda.qcow2", base, "qcow2");
-        TestImages.write(vda, "qcow2", 0x22, 128 * MiB, 8 * MiB);
+        String base = sharedStorage().resolve(name + "-base.qcow2").toString();
+        String vda = hostA().storageDir().resolve(name + "-vda.qcow2").toString();
+        run(hostA(), "qemu-img", "create", "-q", "-f", "qcow2", base, Long.toString(256 * MiB));
+        run(hostA(), "qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 " + 96 * MiB, base);
+        run(hostA(), "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", vda);
+        run(hostA(), "qemu-io", "-f", "qcow2", "-c", "write -P 0x22 " + 128 * MiB + " " + 8 * MiB, vda);
         ResponseEntity<String> defined = api().exchange("/api/domains/" + name, HttpMethod.PUT, new HttpEntity<>(
                 Map.of("host", "host-a", "memoryMiB", 128, "vcpus", 1, "disks",
-                        List.of(Map.of("target", "vda", "file", vda.toString(), "format", "qcow2")))), String.class);
+                        List.of(Map.of("target", "vda", "file", vda, "format", "qcow2")))), String.class);
         assertThat(defined.getStatusCode().is2xxSuccessful()).as(defined.getBody()).isTrue();
         api().postForEntity("/api/domains/" + name + "/start", null, String.class);
 
@@ -68,9 +74,27 @@ class IncrementalCopyTest extends SpringQemuTest {
 
         api().postForEntity("/api/domains/" + name + "/stop", null, String.class);
         Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
-        assertThat(TestImages.compare(vda, copy)).as("guest-visible content identical").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", 0x11, 0, 96 * MiB)).as("backing data seen through").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", 0x22, 128 * MiB, 8 * MiB)).as("top layer copied").isTrue();
-        assertThat(Files.size(copy)).as("the copy is a thin overlay").isLessThan(48 * MiB);
+        // on host-a, where the source's overlay lies; the copy reached from there as this test sees it
+        TestNetwork.Sh.Result compare = runOn(hostA(), "qemu-img", "compare", vda, seen(hostB(), copy).toString());
+        assertThat(compare.exit()).as("guest-visible content identical: %s%s", compare.out(), compare.err()).isZero();
+        assertThat(readsAs(hostB(), copy, 0x11, 0, 96 * MiB)).as("backing data seen through").isTrue();
+        assertThat(readsAs(hostB(), copy, 0x22, 128 * MiB, 8 * MiB)).as("top layer copied").isTrue();
+        assertThat(Files.size(seen(hostB(), copy))).as("the copy is a thin overlay").isLessThan(48 * MiB);
+    }
+
+    /** Runs a tool on the host; fails with its output unless it succeeds. */
+    private void run(Host host, String... argv) {
+        TestNetwork.Sh.Result r = runOn(host, argv);
+        assertThat(r.exit() == 0 && !r.out().contains("failed") && !r.err().contains("failed"))
+                .as("%s on %s: %s%s", String.join(" ", argv), host.name(), r.out(), r.err()).isTrue();
+    }
+
+    /** Whether the image on that host reads as the byte pattern there (read-only, lock-free, as TestImages.verify). */
+    private boolean readsAs(Host host, Path image, int pattern, long offset, long length) {
+        TestNetwork.Sh.Result r = runOn(host, "qemu-io", "-r", "-U", "-f", "qcow2", "-c",
+                String.format("read -P 0x%02x %d %d", pattern, offset, length), image.toString());
+        assertThat(r.exit() == 0 && (r.out() + r.err()).contains("read "))
+                .as("qemu-io read on %s: %s%s", image, r.out(), r.err()).isTrue();
+        return !(r.out() + r.err()).contains("Pattern verification failed");
     }
 }

@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole application against real QEMU: a running guest with two qcow2 disks moves from
- * host-a (127.0.0.1) to host-b (127.0.0.2) while the test writes into both disks during the
- * mirror. The engine is named "default" so the documented /engine-rest path works as written.
+ * host-a to host-b (127.0.0.1 and 127.0.0.2 here, other machines in {@link SshMigrationEndToEndTest})
+ * while the test writes into both disks during the mirror. The engine is named "default" so the
+ * documented /engine-rest path works as written.
  */
 @TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=false",
         "camunda.bpm.process-engine-name=default"})
@@ -34,11 +35,10 @@ class MigrationEndToEndTest extends MigrationTestBase {
 
     @Test
     void guestWithTwoDisksMigratesThroughTheEngineRestApiWithWritesDuringTheMirror() throws Exception {
-        Path images = hostA().storageDir();
-        Path vda = TestImages.create(images, "e2e1-src-vda.qcow2", "qcow2", 1024 * MiB);
-        TestImages.write(vda, "qcow2", 0x11, 0, 200 * MiB);
-        Path vdb = TestImages.create(images, "e2e1-src-vdb.qcow2", "qcow2", 64 * MiB);
-        TestImages.write(vdb, "qcow2", 0x22, 0, 16 * MiB);
+        Path vda = image("e2e1-src-vda.qcow2", 1024 * MiB);
+        TestImages.write(seen(hostA(), vda), "qcow2", 0x11, 0, 200 * MiB);
+        Path vdb = image("e2e1-src-vdb.qcow2", 64 * MiB);
+        TestImages.write(seen(hostA(), vdb), "qcow2", 0x22, 0, 16 * MiB);
         define("e2e1", List.of(disk("vda", vda), disk("vdb", vdb)));
         assertThat(api().postForEntity("/api/domains/e2e1/start", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);
@@ -50,13 +50,13 @@ class MigrationEndToEndTest extends MigrationTestBase {
         vars.put("bandwidthMiBps", Map.of("value", 64, "type", "Long"));
         vars.put("keepSourceDisks", Map.of("value", true, "type", "Boolean")); // compared with the copies below
         ResponseEntity<JsonNode> started = api().postForEntity(
-                "/engine-rest/process-definition/key/storageMigration/start", Map.of("variables", vars), JsonNode.class);
+                documentedEngineRest() + "/process-definition/key/storageMigration/start", Map.of("variables", vars),
+                JsonNode.class);
         assertThat(started.getStatusCode()).as(String.valueOf(started.getBody())).isEqualTo(HttpStatus.OK);
         String id = started.getBody().path("id").asText();
 
         // while the mirrors run, the guest writes into both disks (through the operators' monitor)
-        Path tools = hostA().domainDir("e2e1").resolve("qmp-tools.sock");
-        try (QmpClient qmp = QmpClient.connect(tools, Duration.ofSeconds(10))) {
+        try (QmpClient qmp = tools("e2e1")) {
             awaitMirrorJobs(qmp, 2);
             assertThat(SourceSide.mirrorJobs(qmp)).anyMatch(j -> !j.ready());
             guestWrite(qmp, "virtio-disk0", "write -P 0x77 512M 1M");
@@ -82,7 +82,7 @@ class MigrationEndToEndTest extends MigrationTestBase {
         Path dstVda = hostB().storageDir().resolve("e2e1-vda.qcow2");
         Path dstVdb = hostB().storageDir().resolve("e2e1-vdb.qcow2");
         assertThat(domain.path("disks").findValuesAsText("file")).containsExactly(dstVda.toString(), dstVdb.toString());
-        assertThat(hostA().domainDir("e2e1")).doesNotExist();
+        assertThat(seen(hostA(), hostA().domainDir("e2e1"))).doesNotExist();
         assertNothingListens(hostB());
         assertNoPortReserved(id);
         assertVariablesPlain(id);
@@ -93,17 +93,20 @@ class MigrationEndToEndTest extends MigrationTestBase {
         assertThat(status.path("outcome").asText()).isEqualTo(Vars.OUTCOME_MIGRATED);
 
         stop("e2e1");
-        assertThat(TestImages.compare(vda, dstVda)).as("vda copies identical").isTrue();
-        assertThat(TestImages.compare(vdb, dstVdb)).as("vdb copies identical").isTrue();
-        assertThat(TestImages.verify(dstVda, "qcow2", 0x77, 512 * MiB, MiB)).as("guest write on vda").isTrue();
-        assertThat(TestImages.verify(dstVdb, "qcow2", 0x78, 32 * MiB, MiB)).as("guest write on vdb").isTrue();
-        assertThat(TestImages.verify(dstVda, "qcow2", 0x11, 0, 200 * MiB)).isTrue();
-        assertThat(Files.exists(vda)).as("the source's files stay").isTrue();
+        Path srcVdaSeen = seen(hostA(), vda);
+        Path dstVdaSeen = seen(hostB(), dstVda);
+        Path dstVdbSeen = seen(hostB(), dstVdb);
+        assertThat(TestImages.compare(srcVdaSeen, dstVdaSeen)).as("vda copies identical").isTrue();
+        assertThat(TestImages.compare(seen(hostA(), vdb), dstVdbSeen)).as("vdb copies identical").isTrue();
+        assertThat(TestImages.verify(dstVdaSeen, "qcow2", 0x77, 512 * MiB, MiB)).as("guest write on vda").isTrue();
+        assertThat(TestImages.verify(dstVdbSeen, "qcow2", 0x78, 32 * MiB, MiB)).as("guest write on vdb").isTrue();
+        assertThat(TestImages.verify(dstVdaSeen, "qcow2", 0x11, 0, 200 * MiB)).isTrue();
+        assertThat(Files.exists(srcVdaSeen)).as("the source's files stay").isTrue();
     }
 
     @Test
     void aSecondMigrationOfTheSameDomainIsRefused() throws Exception {
-        Path vda = TestImages.create(hostA().storageDir(), "e2e2-src-vda.qcow2", "qcow2", 64 * MiB);
+        Path vda = image("e2e2-src-vda.qcow2", 64 * MiB);
         define("e2e2", List.of(disk("vda", vda)));
         api().postForEntity("/api/domains/e2e2/start", null, String.class);
         String first = migrate("e2e2", Map.of("destinationHost", "host-b", "approveSwitchover", true));
@@ -119,12 +122,12 @@ class MigrationEndToEndTest extends MigrationTestBase {
         // the first one is untouched by the refusal; it completes once approved through the engine API.
         // A completion that decides nothing is refused and leaves the task open.
         String task = processEngine.getTaskService().createTaskQuery().processInstanceId(first).singleResult().getId();
-        ResponseEntity<String> undecided = api().postForEntity("/engine-rest/task/" + task + "/complete",
+        ResponseEntity<String> undecided = api().postForEntity(documentedEngineRest() + "/task/" + task + "/complete",
                 Map.of("variables", Map.of()), String.class);
         assertThat(undecided.getStatusCode().is2xxSuccessful()).as(undecided.getBody()).isFalse();
         assertThat(undecided.getBody()).contains(Vars.SWITCHOVER_APPROVED + ": required");
         assertThat(processEngine.getTaskService().createTaskQuery().taskId(task).count()).isOne();
-        ResponseEntity<String> approved = api().postForEntity("/engine-rest/task/" + task + "/complete",
+        ResponseEntity<String> approved = api().postForEntity(documentedEngineRest() + "/task/" + task + "/complete",
                 switchoverDecision(true), String.class);
         assertThat(approved.getStatusCode().is2xxSuccessful()).as(approved.getBody()).isTrue();
         awaitEnd(first, Duration.ofSeconds(120));
@@ -133,6 +136,18 @@ class MigrationEndToEndTest extends MigrationTestBase {
     }
 
     // ---- helpers
+
+    /** The engine REST API as the documentation writes it: the engine named "default". */
+    String documentedEngineRest() {
+        return "/engine-rest";
+    }
+
+    /** An empty qcow2 image of that size in host-a's storage folder; returns its path there. */
+    private Path image(String name, long size) {
+        Path dir = hostA().storageDir();
+        TestImages.create(seen(hostA(), dir), name, "qcow2", size);
+        return dir.resolve(name);
+    }
 
     private static Map<String, Object> disk(String target, Path file) {
         return Map.of("target", target, "file", file.toString(), "format", "qcow2");

@@ -1,6 +1,8 @@
 package io.nbdflow.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nbdflow.host.Host;
+import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.Vars;
@@ -8,6 +10,7 @@ import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
 import io.nbdflow.testsupport.SpringQemuTest;
+import io.nbdflow.testsupport.SshTestContext;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.testsupport.Wait;
 import org.camunda.bpm.engine.task.Task;
@@ -24,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -41,6 +45,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * migration, and {@link FaultScenario}s: a migration that a fault makes fail, with the invariants
  * after it (the migration ends with a reason, the source runs on host-a, host-b holds nothing of
  * it, and the same migration started again succeeds).
+ * <p>
+ * The hosts may be this machine's or other machines reached over SSH (a subclass with
+ * {@link io.nbdflow.testsupport.SshTestContext}): paths handed to nbdflow are paths on the host,
+ * and the test looks at a host's files only through {@link #seen}. QEMUs of either kind share
+ * this machine's process ids, so a pid read from a pid file is checked and signalled here.
  */
 abstract class MigrationTestBase extends SpringQemuTest {
     protected static final long MiB = TestImages.MiB;
@@ -68,23 +77,34 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     /**
      * Defines a domain on host-a with qcow2 disks of those sizes (target → bytes, in order), each
-     * with `written` bytes of 0x11, named &lt;name&gt;-src-&lt;target&gt;.qcow2; returns the first disk.
+     * with `written` bytes of 0x11, named &lt;name&gt;-src-&lt;target&gt;.qcow2 in host-a's storage
+     * folder; returns the first disk (its path on host-a).
      */
     protected Path defineDomain(String name, int memoryMiB, Map<String, Long> sizes, long written) {
-        List<Map<String, Object>> disks = new ArrayList<>();
-        Path first = null;
+        Map<String, Path> disks = new LinkedHashMap<>();
         for (Map.Entry<String, Long> d : sizes.entrySet()) {
-            Path file = TestImages.create(hostA().storageDir(), name + "-src-" + d.getKey() + ".qcow2", "qcow2",
-                    d.getValue());
-            TestImages.write(file, "qcow2", 0x11, 0, written);
-            disks.add(Map.of("target", d.getKey(), "file", file.toString(), "format", "qcow2"));
-            first = first == null ? file : first;
+            Path file = hostA().storageDir().resolve(name + "-src-" + d.getKey() + ".qcow2");
+            disks.put(d.getKey(), image(hostA(), file, d.getValue(), written));
         }
+        defineDomainWithDisks(name, memoryMiB, disks);
+        return disks.values().iterator().next();
+    }
+
+    /** Defines a domain on host-a with those qcow2 disks (target → path on host-a, in order). */
+    protected void defineDomainWithDisks(String name, int memoryMiB, Map<String, Path> disks) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        disks.forEach((target, file) -> list.add(Map.of("target", target, "file", file.toString(), "format", "qcow2")));
         ResponseEntity<String> r = api().exchange("/api/domains/" + name, HttpMethod.PUT,
-                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", memoryMiB, "vcpus", 1, "disks", disks)),
+                new HttpEntity<>(Map.of("host", "host-a", "memoryMiB", memoryMiB, "vcpus", 1, "disks", list)),
                 String.class);
         assertThat(r.getStatusCode().is2xxSuccessful()).as(r.getBody()).isTrue();
-        return first;
+    }
+
+    /** Creates a qcow2 image of that size at that path of the host, its first `written` bytes 0x11; returns it. */
+    protected Path image(Host host, Path file, long size, long written) {
+        TestImages.create(seen(host, file.getParent()), file.getFileName().toString(), "qcow2", size);
+        TestImages.write(seen(host, file), "qcow2", 0x11, 0, written);
+        return file;
     }
 
     /**
@@ -140,8 +160,8 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     /** The file names in host-b's storage folder (created if missing). */
     protected Set<String> destinationStorage() throws IOException {
-        Files.createDirectories(hostB().storageDir());
-        try (Stream<Path> files = Files.list(hostB().storageDir())) {
+        Path storage = Files.createDirectories(seen(hostB(), hostB().storageDir()));
+        try (Stream<Path> files = Files.list(storage)) {
             return files.map(p -> p.getFileName().toString()).collect(TreeSet::new, Set::add, Set::addAll);
         }
     }
@@ -170,7 +190,13 @@ abstract class MigrationTestBase extends SpringQemuTest {
 
     /** The operators' monitor (qmp-tools.sock) of the domain's QEMU on host-a. */
     protected QmpClient tools(String name) throws Exception {
-        return QmpClient.connect(hostA().domainDir(name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
+        return QmpClient.connect(seen(hostA(), hostA().domainDir(name).resolve("qmp-tools.sock")),
+                Duration.ofSeconds(10));
+    }
+
+    /** The pid file of the domain's QEMU on that host, as this test sees it. */
+    protected Path pidFile(Host host, String name) {
+        return seen(host, host.domainDir(name).resolve(QemuInstance.PID_FILE));
     }
 
     /**
@@ -189,7 +215,10 @@ abstract class MigrationTestBase extends SpringQemuTest {
         assertThat(out).as("qemu-io via HMP").isEmpty();
     }
 
-    /** SIGKILL to the QEMU of that pid file, and wait (10 s at most) until it is gone. */
+    /**
+     * SIGKILL to the QEMU of that pid file (as this test sees it, see {@link #pidFile}), and wait
+     * (10 s at most) until it is gone.
+     */
     protected static void kill(Path pidFile) throws InterruptedException {
         OptionalLong pid = QemuProcesses.readPid(pidFile);
         assertThat(pid).as("pid in " + pidFile).isPresent();
@@ -247,7 +276,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
             throws Exception {
         assertThat(destinationStorage()).as("host-b storage as before").isEqualTo(destinationBefore);
         Path dir = hostB().domainDir(name);
-        assertThat(dir).as("destination folder").doesNotExist();
+        assertThat(seen(hostB(), dir)).as("destination folder").doesNotExist();
         if (vars.get(Vars.DESTINATION_PID) instanceof Number pid) {
             assertThat(QemuProcesses.isLiveQemu(pid.longValue())).as("destination QEMU alive").isFalse();
         }
@@ -270,7 +299,7 @@ abstract class MigrationTestBase extends SpringQemuTest {
     protected void assertNothingOnHostB(String name, Map<String, Object> vars, Set<String> before, String label)
             throws IOException {
         assertThat(destinationStorage()).as(label + ": host-b storage as before").isEqualTo(before);
-        assertThat(hostB().domainDir(name)).as(label + ": destination folder").doesNotExist();
+        assertThat(seen(hostB(), hostB().domainDir(name))).as(label + ": destination folder").doesNotExist();
         assertThat(vars).as(label + ": no destination QEMU started").doesNotContainKey(Vars.DESTINATION_PID);
         assertThat(vars).as(label + ": no ports kept").doesNotContainKeys(Vars.NBD_PORT);
     }
@@ -283,6 +312,10 @@ abstract class MigrationTestBase extends SpringQemuTest {
     /** For failure messages only: every listener in the range on host-b's address, or why not. */
     String listenersOnHostB() {
         try {
+            if (hostB().isRemote()) {
+                // its listeners live in its own network: ss run there sees them
+                return SshTestContext.testHost(hostB().address()).exec("ss", "-Htlnp").out();
+            }
             return listeners(hostB().address().getHostAddress(), null).toString();
         } catch (Exception | AssertionError e) {
             return "(ss failed: " + e + ")";

@@ -36,14 +36,13 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The migration modes on real QEMU: the legacy block migration (tunnelled, or a side "without NBD"
- * through an injected capability probe), selective disks with a shared disk, refusals that touch
- * nothing, the bandwidth limit of the mirror, and the port allocator under concurrent migrations.
+ * The migration modes on real QEMU: the legacy block migration (tunnelled, in
+ * {@link LegacyAndSelectiveCases}, or a side "without NBD" through an injected capability probe),
+ * selective disks with a shared disk (also there), refusals that touch nothing, the bandwidth
+ * limit of the mirror, and the port allocator under concurrent migrations.
  */
 @Import(ModesTest.ProbeConfig.class)
-class ModesTest extends MigrationTestBase {
-    /** Small guests: nothing here needs a slow RAM migration. */
-    static final int MEMORY_MIB = 64;
+class ModesTest extends LegacyAndSelectiveCases {
 
     /** Set by a test to present a destination QEMU without an NBD server. */
     static volatile boolean destinationWithoutNbd;
@@ -89,43 +88,6 @@ class ModesTest extends MigrationTestBase {
         sourceWithoutMirror = false;
     }
 
-    // ---- 1. tunnelled → legacy
-
-    @Test
-    void tunnelledMigrationTakesTheLegacyBlockMigrationWithAGuestWriteDuringIt() throws Exception {
-        String name = "md-tun";
-        Path vda = startDomain(name, Map.of("vda", 64 * MiB), 16 * MiB);
-        String id = migrate(name, Map.of("destinationHost", "host-b", "tunnelled", true, "bandwidthMiBps", 8));
-        boolean writtenDuring;
-        try (QmpClient qmp = tools(name)) {
-            writtenDuring = awaitMigrationActive(qmp, Duration.ofSeconds(60));
-            if (writtenDuring) {
-                guestWrite(qmp, "virtio-disk0", "write -P 0x77 32M 1M");
-            }
-        }
-        awaitEnd(id, Duration.ofSeconds(180));
-        Map<String, Object> vars = variables(id);
-        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
-                .isEqualTo(Vars.OUTCOME_MIGRATED);
-        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.LEGACY.value());
-        assertThat((String) vars.get(Vars.COOKIE_BEGIN)).contains("<qemu-migration>").doesNotContain("<nbd");
-        assertThat(vars).doesNotContainKey(Vars.NBD_PORT);
-        assertThat(writtenDuring).as("the block migration was still running when the guest wrote").isTrue();
-        System.out.println("legacy figures: downtimeMs=" + vars.get(Vars.DOWNTIME_MS) + " bytesMirrored="
-                + vars.get(Vars.BYTES_MIRRORED) + " totalTimeMs=" + vars.get(Vars.TOTAL_TIME_MS));
-        assertThat((Long) vars.get(Vars.BYTES_MIRRORED)).as("disk bytes QEMU transferred")
-                .isGreaterThanOrEqualTo(16 * MiB);
-        assertThat((Long) vars.get(Vars.DOWNTIME_MS)).isPositive();
-        assertThat(Ports.isListening(hostB().address(), ((Number) vars.get(Vars.MIGRATION_PORT)).intValue()))
-                .as("incoming migration port closed").isFalse();
-
-        Path copy = assertMovedToHostB(name, "vda");
-        stop(name);
-        assertThat(TestImages.compare(vda, copy)).as("images identical").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", 0x11, 0, 16 * MiB)).as("written before").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", 0x77, 32 * MiB, MiB)).as("guest write during").isTrue();
-    }
-
     // ---- 2. no NBD on one side (injected probe) → legacy
 
     @Test
@@ -158,53 +120,6 @@ class ModesTest extends MigrationTestBase {
         Path copy = assertMovedToHostB(name, "vda");
         stop(name);
         assertThat(TestImages.compare(vda, copy)).as("images identical").isTrue();
-    }
-
-    // ---- 3. selective disks over NBD
-
-    @Test
-    void selectedDiskIsCopiedAndTheOtherStaysSharedWithAGuestWriteDuringTheMirror() throws Exception {
-        String name = "md-sel";
-        Map<String, Long> sizes = new LinkedHashMap<>();
-        sizes.put("vda", 64 * MiB);
-        sizes.put("vdb", 32 * MiB);
-        startDomain(name, sizes, 8 * MiB);
-        Path vda = hostA().storageDir().resolve(name + "-src-vda.qcow2");
-        Path vdb = hostA().storageDir().resolve(name + "-src-vdb.qcow2");
-        Set<String> before = destinationStorage();
-
-        String id = migrate(name, Map.of("destinationHost", "host-b", "migrateDisks", "vda", "bandwidthMiBps", 8));
-        try (QmpClient qmp = tools(name)) {
-            awaitMirrorJobs(qmp, 1);
-            assertThat(SourceSide.mirrorJobs(qmp)).as("one mirror, still running").hasSize(1)
-                    .allMatch(j -> !j.ready());
-            guestWrite(qmp, "virtio-disk1", "write -P 0x78 4M 1M");   // inside the written area
-            guestWrite(qmp, "virtio-disk1", "write -P 0x79 20M 1M");  // a new cluster: qcow2 metadata changes
-            guestWrite(qmp, "virtio-disk0", "write -P 0x77 40M 1M");
-        }
-        awaitEnd(id, Duration.ofSeconds(180));
-        Map<String, Object> vars = variables(id);
-        assertThat(vars.get(Vars.OUTCOME)).as("failureReason: %s", vars.get(Vars.FAILURE_REASON))
-                .isEqualTo(Vars.OUTCOME_MIGRATED);
-        assertThat(vars.get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
-        assertThat((String) vars.get(Vars.COOKIE_BEGIN)).contains("<disk target='vda'").doesNotContain("target='vdb'");
-
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-b");
-        assertThat(domain.path("state").asText()).isEqualTo("running");
-        Path copy = hostB().storageDir().resolve(name + "-vda.qcow2");
-        assertThat(domain.path("disks").findValuesAsText("file")).containsExactly(copy.toString(), vdb.toString());
-        Set<String> created = destinationStorage();
-        created.removeAll(before);
-        assertThat(created).as("only vda pre-created on host-b").containsExactly(name + "-vda.qcow2");
-
-        stop(name);
-        assertThat(TestImages.compare(vda, copy)).as("vda identical").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", 0x77, 40 * MiB, MiB)).as("vda write during the mirror").isTrue();
-        assertThat(TestImages.verify(vdb, "qcow2", 0x78, 4 * MiB, MiB)).as("vdb write (allocated area)").isTrue();
-        assertThat(TestImages.verify(vdb, "qcow2", 0x79, 20 * MiB, MiB)).as("vdb write (new cluster)").isTrue();
-        assertThat(TestImages.verify(vdb, "qcow2", 0x11, 0, 4 * MiB)).as("vdb's earlier content").isTrue();
-        assertThat(check(vdb)).as("qemu-img check of the shared vdb").isZero();
     }
 
     // ---- 4. legacy cannot honour a selection
@@ -347,33 +262,5 @@ class ModesTest extends MigrationTestBase {
 
     private Path define(String name, Map<String, Long> sizes, long written) {
         return defineDomain(name, MEMORY_MIB, sizes, written);
-    }
-
-    private Path startDomain(String name, Map<String, Long> sizes, long written) {
-        return startDomain(name, MEMORY_MIB, sizes, written);
-    }
-
-    /** The domain runs on host-b; returns its copy of that disk in host-b's storage. */
-    private Path assertMovedToHostB(String name, String target) {
-        JsonNode domain = api().getForObject("/api/domains/" + name, JsonNode.class);
-        assertThat(domain.path("host").asText()).isEqualTo("host-b");
-        assertThat(domain.path("state").asText()).isEqualTo("running");
-        Path copy = hostB().storageDir().resolve(name + "-" + target + ".qcow2");
-        assertThat(domain.path("disks").findValuesAsText("file")).contains(copy.toString());
-        assertThat(hostA().domainDir(name)).as("source QEMU's folder").doesNotExist();
-        return copy;
-    }
-
-    /** Waits until the source's migration is active; false if it was over before we saw it running. */
-    private static boolean awaitMigrationActive(QmpClient qmp, Duration timeout) throws Exception {
-        String status = Wait.every(Duration.ofMillis(10)).until("block migration started", timeout,
-                () -> SourceSide.queryMigrate(qmp).status(), st -> st.equals("active") || st.equals("completed"));
-        return status.equals("active");
-    }
-
-    /** qemu-img check's exit code: 0 = no errors. */
-    private static int check(Path image) {
-        return io.nbdflow.host.ExternalCommand.run(List.of("qemu-img", "check", "-q", image.toString()),
-                Duration.ofMinutes(1)).exitCode();
     }
 }

@@ -10,6 +10,8 @@ import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.NbdflowTestContext;
 import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.SshTestContext;
+import io.nbdflow.testsupport.TestNetwork;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.testsupport.Wait;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -38,13 +40,113 @@ import static org.assertj.core.api.Assertions.assertThat;
  * changes with every restart: each call asks the supplier for the template of the one running now.
  */
 final class RestartedApplication {
-    /** host-b's address in this run (see NbdflowTestContext: -Dnbdflow.test.address-b). */
-    private static final String HOST_B = System.getProperty("nbdflow.test.address-b", "127.0.0.2");
+
+    /** Where the application's hosts are, and how the test reaches their files. */
+    enum Hosting {
+        /** This machine: host-a at 127.0.0.1, host-b at -Dnbdflow.test.address-b, their folders below root. */
+        LOCAL {
+            @Override
+            Map<String, String> properties(Path root, String datasourceUrl) {
+                return NbdflowTestContext.properties(root, datasourceUrl);
+            }
+
+            @Override
+            Path hostFolder(Path root, String host) {
+                return root.resolve(host);
+            }
+
+            @Override
+            Path sourceImages(Path root) {
+                return root.resolve(NbdflowTestContext.SOURCE_IMAGES);
+            }
+
+            @Override
+            Path seen(String host, Path onHost) {
+                return onHost;
+            }
+
+            @Override
+            InetAddress hostB() throws Exception {
+                return InetAddress.getByName(System.getProperty("nbdflow.test.address-b", "127.0.0.2"));
+            }
+
+            @Override
+            void removeHostFolders(Path root) {
+                // below root: they go with it
+            }
+
+            @Override
+            List<String> ourListenersOnHostB(Path root) throws Exception {
+                // other test runs on this machine share the port range: only those naming root are ours
+                return MigrationTestBase.listeners(hostB().getHostAddress(), root);
+            }
+        },
+        /** The test network's hosts a and b, reached over SSH (see {@link SshTestContext}). */
+        SSH {
+            @Override
+            Map<String, String> properties(Path root, String datasourceUrl) {
+                return SshTestContext.properties(root, datasourceUrl);
+            }
+
+            @Override
+            Path hostFolder(Path root, String host) {
+                return SshTestContext.hostFolder(root, host);
+            }
+
+            @Override
+            Path sourceImages(Path root) {
+                return hostFolder(root, "a").resolve(NbdflowTestContext.SOURCE_IMAGES);
+            }
+
+            @Override
+            Path seen(String host, Path onHost) {
+                return TestNetwork.shared().host(host).outside(onHost);
+            }
+
+            @Override
+            InetAddress hostB() {
+                return TestNetwork.shared().host("b").address();
+            }
+
+            @Override
+            void removeHostFolders(Path root) {
+                SshTestContext.removeHostFolders(root);
+            }
+
+            @Override
+            List<String> ourListenersOnHostB(Path root) {
+                // host-b's network is this run's own: every listener in the range there is ours
+                String ss = TestNetwork.shared().host("b").exec("ss", "-Htln").out();
+                return ss.lines().filter(l -> IntStream.rangeClosed(49152, 49215)
+                        .anyMatch(p -> l.contains(":" + p + " "))).toList();
+            }
+        };
+
+        abstract Map<String, String> properties(Path root, String datasourceUrl);
+
+        /** The folder of that host ("a" or "b") holding its state and storage folders, its path there. */
+        abstract Path hostFolder(Path root, String host);
+
+        /** host-a's image-dir for the disks a test defines domains with, its path there. */
+        abstract Path sourceImages(Path root);
+
+        /** A path of that host as this test sees it. */
+        abstract Path seen(String host, Path onHost);
+
+        abstract InetAddress hostB() throws Exception;
+
+        /** Kills the QEMUs in the hosts' folders of that root and removes the folders, where root's own removal does not. */
+        abstract void removeHostFolders(Path root);
+
+        /** The listeners of this application's QEMUs in the port range on host-b, as "address:port ...". */
+        abstract List<String> ourListenersOnHostB(Path root) throws Exception;
+    }
 
     private final Path root;
     private final String engineName;
     private final Supplier<TestRestTemplate> api;
     private final Supplier<String> log;
+    private final Hosting hosting;
 
     /**
      * @param engineName the engine's name, set by {@link #arguments}: several applications in one JVM need
@@ -53,15 +155,22 @@ final class RestartedApplication {
      * @param log        the running application's log, for failure messages
      */
     RestartedApplication(Path root, String engineName, Supplier<TestRestTemplate> api, Supplier<String> log) {
+        this(root, engineName, api, log, Hosting.LOCAL);
+    }
+
+    /** @param hosting where host-a and host-b are: this machine or the test network */
+    RestartedApplication(Path root, String engineName, Supplier<TestRestTemplate> api, Supplier<String> log,
+                         Hosting hosting) {
         this.root = root;
         this.engineName = engineName;
         this.api = api;
         this.log = log;
+        this.hosting = hosting;
     }
 
     /** Command-line arguments ("--key=value") for an application on this root, that database and port (0: any). */
     List<String> arguments(String datasourceUrl, int port) {
-        Map<String, String> properties = NbdflowTestContext.properties(root, datasourceUrl);
+        Map<String, String> properties = hosting.properties(root, datasourceUrl);
         properties.put("camunda.bpm.generate-unique-process-engine-name", "false");
         properties.put("camunda.bpm.process-engine-name", engineName);
         properties.put("server.port", Integer.toString(port));
@@ -72,11 +181,16 @@ final class RestartedApplication {
 
     // ---- domains and migrations
 
-    /** A qcow2 image of that size below root/src whose first `written` bytes are 0x11. */
+    /**
+     * A qcow2 image of that size in host-a's folder of source images whose first `written` bytes
+     * are 0x11; returns its path on host-a.
+     */
     Path image(String target, long size, long written) throws Exception {
-        Path dir = Files.createDirectories(root.resolve("src"));
-        Path file = TestImages.create(dir, target + ".qcow2", "qcow2", size);
-        TestImages.write(file, "qcow2", 0x11, 0, written);
+        Path dir = hosting.sourceImages(root);
+        Files.createDirectories(hosting.seen("a", dir));
+        TestImages.create(hosting.seen("a", dir), target + ".qcow2", "qcow2", size);
+        Path file = dir.resolve(target + ".qcow2");
+        TestImages.write(hosting.seen("a", file), "qcow2", 0x11, 0, written);
         return file;
     }
 
@@ -95,7 +209,8 @@ final class RestartedApplication {
 
     /** The pid of the domain's QEMU on host-a. */
     long sourcePid(String name) {
-        return QemuProcesses.readPid(hostDir("a", name).resolve(QemuInstance.PID_FILE)).orElseThrow();
+        return QemuProcesses.readPid(hosting.seen("a", hostDir("a", name).resolve(QemuInstance.PID_FILE)))
+                .orElseThrow();
     }
 
     /**
@@ -128,14 +243,15 @@ final class RestartedApplication {
         assertThat(complete.getStatusCode()).as(complete.getBody()).isEqualTo(HttpStatus.NO_CONTENT);
     }
 
-    /** The domain's folder in a host's state folder ("a" or "b"). */
+    /** The domain's folder in a host's state folder ("a" or "b"), its path on that host. */
     private Path hostDir(String host, String name) {
-        return root.resolve(host).resolve("state").resolve(name);
+        return hosting.hostFolder(root, host).resolve("state").resolve(name);
     }
 
     /** The monitor left free for tools (qmp-tools.sock) of the domain's QEMU on host-a. */
     QmpClient tools(String name) throws Exception {
-        return QmpClient.connect(hostDir("a", name).resolve("qmp-tools.sock"), Duration.ofSeconds(10));
+        return QmpClient.connect(hosting.seen("a", hostDir("a", name).resolve("qmp-tools.sock")),
+                Duration.ofSeconds(10));
     }
 
     // ---- waits
@@ -182,7 +298,7 @@ final class RestartedApplication {
         assertThat(domain.path("host").asText()).isEqualTo("host-b");
         assertThat(domain.path("state").asText()).isEqualTo("running");
         assertThat(QemuProcesses.isLiveQemu(sourcePid)).as("source QEMU gone").isFalse();
-        assertThat(hostDir("a", name)).doesNotExist();
+        assertThat(hosting.seen("a", hostDir("a", name))).doesNotExist();
 
         // the ports this migration took: numbers in the history, checked below with the whole range
         Map<String, JsonNode> variables = new HashMap<>();
@@ -193,18 +309,19 @@ final class RestartedApplication {
             assertThat(value != null && value.isNumber()).as("%s a number in %s", variable, variables).isTrue();
         }
         // the whole range on this run's host-b address (-Dnbdflow.test.address-b keeps others off it)
-        InetAddress hostB = InetAddress.getByName(HOST_B);
+        InetAddress hostB = hosting.hostB();
         List<Integer> listening = IntStream.rangeClosed(49152, 49215).filter(p -> Ports.isListening(hostB, p))
                 .boxed().toList();
-        assertThat(listening).as("ports listening on host-b; listeners: %s",
-                listening.isEmpty() ? "" : MigrationTestBase.listeners(HOST_B, null)).isEmpty();
-        assertThat(MigrationTestBase.listeners(HOST_B, root)).as("our listeners on host-b").isEmpty();
+        assertThat(listening).as("ports listening on host-b").isEmpty();
+        assertThat(hosting.ourListenersOnHostB(root)).as("our listeners on host-b").isEmpty();
 
         assertThat(api.get().postForEntity("/api/domains/" + name + "/stop", null, String.class).getStatusCode())
                 .isEqualTo(HttpStatus.OK);
         for (Map.Entry<String, Path> disk : sources.entrySet()) {
-            Path copy = root.resolve("b/images").resolve(name + "-" + disk.getKey() + ".qcow2");
-            assertThat(TestImages.compare(disk.getValue(), copy)).as(disk.getKey() + " copy identical").isTrue();
+            Path copy = hosting.seen("b", hosting.hostFolder(root, "b").resolve("images")
+                    .resolve(name + "-" + disk.getKey() + ".qcow2"));
+            assertThat(TestImages.compare(hosting.seen("a", disk.getValue()), copy))
+                    .as(disk.getKey() + " copy identical").isTrue();
         }
     }
 

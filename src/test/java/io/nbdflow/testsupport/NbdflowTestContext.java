@@ -32,6 +32,11 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
     public static final String PASSWORD = "test";
     /** Folder below the root, allowed on both hosts, for disk images a test defines domains with. */
     public static final String SOURCE_IMAGES = "src";
+    /**
+     * Property holding a folder every host sees at that same path and may take disks from, as
+     * shared storage (a template store, a disk left where it is): here root/src.
+     */
+    public static final String SHARED_PROPERTY = "nbdflow-test.shared";
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {
@@ -82,6 +87,7 @@ public class NbdflowTestContext implements ApplicationContextInitializer<Configu
     public static Map<String, String> properties(Path root, String datasourceUrl) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put(ROOT_PROPERTY, root.toString());
+        p.put(SHARED_PROPERTY, root.resolve(SOURCE_IMAGES).toString());
         p.put("spring.datasource.url", datasourceUrl);
         p.put("camunda.bpm.generate-unique-process-engine-name", "true");
         p.put("camunda.bpm.admin-user.id", USER);

@@ -1,11 +1,16 @@
 package io.nbdflow.testsupport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.nbdflow.NbdflowApplication;
+import io.nbdflow.host.ExternalCommand;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.Hosts;
 
@@ -68,6 +73,9 @@ public abstract class SpringQemuTest {
     @Value("${" + NbdflowTestContext.ROOT_PROPERTY + "}")
     private Path testRoot;
 
+    @Value("${" + NbdflowTestContext.SHARED_PROPERTY + "}")
+    private Path sharedStorage;
+
     /** Requests as the engine user test/test. */
     public TestRestTemplate api() {
         return restTemplate.withBasicAuth(NbdflowTestContext.USER, NbdflowTestContext.PASSWORD);
@@ -109,6 +117,54 @@ public abstract class SpringQemuTest {
             throw new IllegalStateException(host.name() + " is no test host");
         }
         return testHost.outside(onHost);
+    }
+
+    /**
+     * The folder on that host for the disk images a test defines domains with (the image-dir named
+     * {@link NbdflowTestContext#SOURCE_IMAGES}), created if missing; its path on the host.
+     */
+    public Path sourceImages(Host host) {
+        Path dir = host.imageDirs().stream()
+                .filter(d -> d.getFileName().toString().equals(NbdflowTestContext.SOURCE_IMAGES)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(host.name() + " has no folder of source images: "
+                        + host.imageDirs()));
+        createDirectories(seen(host, dir));
+        return dir;
+    }
+
+    /**
+     * Storage every host sees at this same path and may take disks from, as an NFS share: for a
+     * disk that stays where it is during a migration, or a backing file both hosts read. Created if
+     * missing; use {@link #seen} with any host to reach it.
+     */
+    public Path sharedStorage() {
+        createDirectories(seen(hostA(), sharedStorage));
+        return sharedStorage;
+    }
+
+    /**
+     * Runs a program on that host as a test's own tool (qemu-img, qemu-io...): here for this
+     * machine's hosts, inside the test host for one reached over SSH, so that paths in its
+     * arguments (and those written in images, such as backing files) are the host's paths.
+     */
+    public TestNetwork.Sh.Result runOn(Host host, String... argv) {
+        if (!host.isRemote()) {
+            ExternalCommand.Result r = ExternalCommand.run(List.of(argv), Duration.ofMinutes(2));
+            return new TestNetwork.Sh.Result(r.exitCode(), r.stdout(), r.stderr());
+        }
+        TestHost testHost = SshTestContext.testHost(host.address());
+        if (testHost == null) {
+            throw new IllegalStateException(host.name() + " is no test host");
+        }
+        return testHost.exec(argv);
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** This context's folder below /tmp; the hosts' folders lie in it (for hosts on this machine). */

@@ -1,5 +1,8 @@
 package io.nbdflow.testsupport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,6 +11,8 @@ import java.util.Map;
  * {@link TestNetwork}'s hosts a, b and c, reached over SSH, their state and storage folders in a
  * folder of this context's own below each host's private data folder. Everything else (database,
  * engine, users, the local test root for what a test keeps on this machine) is as in the base.
+ * Besides, every host sees one folder of shared storage ({@link #sharedFolder}), as hosts see an
+ * NFS share: the place for a disk that stays where it is, or a backing file both hosts read.
  * <p>
  * Use it on a test class with
  * {@code @ContextConfiguration(initializers = SshTestContext.class, inheritInitializers = false)};
@@ -20,18 +25,25 @@ public class SshTestContext extends NbdflowTestContext {
 
     @Override
     protected Map<String, String> contextProperties(Path root, String datasourceUrl) {
+        share(root);
         return properties(root, datasourceUrl);
     }
 
     @Override
     protected void cleanUp(Path root) {
+        unshare(root);
+        removeHostFolders(root);
+        super.cleanUp(root);
+    }
+
+    /** The QEMUs in the context's folders on the test hosts killed, the folders gone (for contexts built by hand). */
+    public static void removeHostFolders(Path root) {
         for (String[] h : HOSTS) {
             TestHost host = TestNetwork.shared().host(h[1]);
             Path onHost = hostFolder(root, h[1]);
             QemuReaper.killAllBelow(host.outside(onHost));
             deleteTree(host.outside(onHost));
         }
-        super.cleanUp(root);
     }
 
     /**
@@ -49,8 +61,42 @@ public class SshTestContext extends NbdflowTestContext {
             // disks may lie in the host's storage folder or in the context's folder of source images
             p.put("nbdflow.hosts[" + i + "].image-dirs[0]", dir.resolve("images").toString());
             p.put("nbdflow.hosts[" + i + "].image-dirs[1]", dir.resolve(SOURCE_IMAGES).toString());
+            p.put("nbdflow.hosts[" + i + "].image-dirs[2]", sharedFolder(root).toString());
         }
+        p.put(SHARED_PROPERTY, sharedFolder(root).toString());
         return p;
+    }
+
+    /**
+     * The context's shared storage: the same folder on every test host, at a path below their
+     * private data folders that does not exist on this machine (so nothing but the hosts reaches
+     * it by that path). It is this machine's root/shared, bind-mounted into each host by
+     * {@link #share}.
+     */
+    public static Path sharedFolder(Path root) {
+        return TestHost.DATA_DIR.resolve(root.getFileName().toString()).resolve("shared");
+    }
+
+    /**
+     * Mounts the context's {@link #sharedFolder} on every test host (for contexts built by hand;
+     * the initializer does it itself).
+     */
+    public static void share(Path root) {
+        try {
+            Files.createDirectories(root.resolve("shared"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String[] h : HOSTS) {
+            TestNetwork.shared().host(h[1]).mountShared(root.resolve("shared"), sharedFolder(root));
+        }
+    }
+
+    /** Unmounts what {@link #share} mounted; the files stay in root/shared until root goes. */
+    public static void unshare(Path root) {
+        for (String[] h : HOSTS) {
+            TestNetwork.shared().host(h[1]).unmountShared(sharedFolder(root));
+        }
     }
 
     /** This context's folder on a test host: /var/lib/nbdflow/&lt;root's name&gt;/&lt;host&gt;. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import io.nbdflow.testsupport.TestNetwork.Sh;
 
@@ -137,6 +138,31 @@ public final class TestHost {
         network.writeKnownHosts();
     }
 
+    /**
+     * sshd restarted with that LogLevel (e.g. DEBUG1: a line per channel opened, which lets a
+     * measurement count the round trips of a run in {@link #sshdLog()}); open connections drop.
+     */
+    public synchronized void useSshdLogLevel(String level) {
+        if (!level.matches("[A-Z0-9]+")) {
+            throw new IllegalArgumentException("not a LogLevel: " + level);
+        }
+        Path config = dir.resolve("sshd_config");
+        try {
+            String text = Files.readString(config).lines().filter(l -> !l.startsWith("LogLevel "))
+                    .collect(Collectors.joining("\n", "", "\n"));
+            Files.writeString(config, text + "LogLevel " + level + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        stopSshd();
+        startSshd();
+    }
+
+    /** What the host's sshd writes (-e: its log goes to standard error), appended over restarts. */
+    public Path sshdLog() {
+        return dir.resolve("sshd.log");
+    }
+
     /** Kills every sshd of the host, the listener and every session: open SSH connections drop. */
     public synchronized void stopSshd() {
         for (int round = 0; round < 50; round++) {
@@ -173,6 +199,34 @@ public final class TestHost {
                         + ":22: " + TestNetwork.readOrEmpty(dir.resolve("sshd.log")));
             }
             TestNetwork.sleep(50);
+        }
+    }
+
+    /**
+     * A folder of this machine appears at {@code onHost} inside the host (a bind mount in its private
+     * mount namespace), the way a share (NFS, say) appears on several hosts at the same path. The
+     * path {@code onHost} itself does not exist on this machine.
+     */
+    public void mountShared(Path source, Path onHost) {
+        requireOk(exec("mkdir", "-p", onHost.toString()), "mkdir " + onHost);
+        requireOk(exec("mount", "--bind", source.toString(), onHost.toString()),
+                "mount --bind " + source + " " + onHost);
+    }
+
+    /**
+     * Undoes {@link #mountShared} (lazily: a QEMU still holding a file there keeps it until it
+     * exits) and removes the mount point.
+     */
+    public void unmountShared(Path onHost) {
+        Sh.Result r = exec("umount", "-l", onHost.toString());
+        if (r.ok()) {
+            exec("rmdir", onHost.toString());
+        }
+    }
+
+    private void requireOk(Sh.Result r, String what) {
+        if (!r.ok()) {
+            throw new IllegalStateException(what + " on " + this + " exited " + r.exit() + ": " + r.err() + r.out());
         }
     }
 
