@@ -81,6 +81,20 @@ public interface HostConnection {
         }
     }
 
+    /**
+     * The live QEMU that pid file names, its command line, and whether that socket exists, in one
+     * look at the host (over SSH one command instead of five: it is asked before most steps, and
+     * in the switchover while the guest is paused); empty if the file holds no pid or the pid is
+     * no live QEMU ({@link #isLiveQemu}).
+     */
+    default Optional<QemuLook> lookAtQemu(Path pidFile, Path socket) {
+        OptionalLong pid = readPid(pidFile);
+        if (pid.isEmpty() || !isLiveQemu(pid.getAsLong())) {
+            return Optional.empty();
+        }
+        return commandLine(pid.getAsLong()).map(args -> new QemuLook(pid.getAsLong(), args, exists(socket)));
+    }
+
     // --- files and folders
 
     /** Whether something exists at that path (a symbolic link counts as itself, not its target). */

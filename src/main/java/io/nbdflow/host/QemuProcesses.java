@@ -34,12 +34,10 @@ public class QemuProcesses {
      */
     public Optional<QemuInstance> find(Host host, String domain) {
         QemuInstance candidate = QemuInstance.of(domain, host, 0);
-        OptionalLong pid = livePid(host, candidate.pidFile());
-        if (pid.isEmpty() || !isOwnQemu(host, domain, pid.getAsLong())
-                || !hosts.connection(host).exists(candidate.qmpSocket())) {
-            return Optional.empty();
-        }
-        return Optional.of(QemuInstance.of(domain, host, pid.getAsLong()));
+        // the pid comes from the domain's own pid file, so the command line is all left to check
+        return hosts.connection(host).lookAtQemu(candidate.pidFile(), candidate.qmpSocket())
+                .filter(look -> look.socketExists() && launchedFor(look.commandLine(), candidate))
+                .map(look -> QemuInstance.of(domain, host, look.pid()));
     }
 
     /**
@@ -58,12 +56,16 @@ public class QemuProcesses {
             return false;
         }
         Optional<java.util.List<String>> args = connection.commandLine(pid);
-        if (args.isEmpty() || !argument(args.get(), "-name", QemuLauncher.escape(domain))
-                || !argument(args.get(), "-pidfile", q.pidFile().toString())) {
+        if (args.isEmpty() || !launchedFor(args.get(), q)) {
             return false;
         }
         OptionalLong recorded = connection.readPid(q.pidFile());
         return recorded.isPresent() && recorded.getAsLong() == pid;
+    }
+
+    /** Whether that command line is nbdflow's launch of that domain's QEMU, with that pid file. */
+    private static boolean launchedFor(java.util.List<String> args, QemuInstance q) {
+        return argument(args, "-name", QemuLauncher.escape(q.domain())) && argument(args, "-pidfile", q.pidFile().toString());
     }
 
     private static boolean argument(java.util.List<String> args, String option, String value) {

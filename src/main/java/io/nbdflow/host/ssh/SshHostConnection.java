@@ -19,6 +19,7 @@ import io.nbdflow.host.CommandResult;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.HostConnection;
 import io.nbdflow.host.HostUnreachableException;
+import io.nbdflow.host.QemuLook;
 import io.nbdflow.host.StorageException;
 
 /**
@@ -181,6 +182,33 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
             text = text.substring(0, text.length() - 1);
         }
         return Optional.of(List.of(text.split("\0", -1)));
+    }
+
+    @Override
+    public Optional<QemuLook> lookAtQemu(Path pidFile, Path socket) {
+        // isLiveQemu's checks, then: the pid, whether the socket exists, the command line (NULs last)
+        String script = "p=$(cat -- " + quote(pidFile.toString()) + " 2>/dev/null) || exit " + ABSENT + "\n"
+                + "case $p in ''|*[!0-9]*) exit " + ABSENT + ";; esac\n"
+                + "s=$(cat /proc/$p/stat 2>/dev/null) || exit " + ABSENT + "\n"
+                + "s=${s##*\") \"}\n"
+                + "case $s in Z*|X*) exit " + ABSENT + ";; esac\n"
+                + "grep -aq qemu /proc/$p/cmdline 2>/dev/null || exit " + ABSENT + "\n"
+                + "echo $p\n"
+                + "if test -e " + quote(socket.toString()) + "; then echo 1; else echo 0; fi\n"
+                + "cat /proc/$p/cmdline 2>/dev/null || exit " + ABSENT;
+        SshSession.Outcome o = operation(script, "look at the QEMU of " + pidFile);
+        if (o.exitCode() == ABSENT) {
+            return Optional.empty();
+        }
+        requireSuccess(o, "look at the QEMU of " + pidFile);
+        String[] parts = o.stdoutText().split("\n", 3);
+        if (parts.length < 3) {
+            throw new StorageException("cannot look at the QEMU of " + pidFile + " on " + host.name()
+                    + ": unexpected answer");
+        }
+        String args = parts[2].endsWith("\0") ? parts[2].substring(0, parts[2].length() - 1) : parts[2];
+        return Optional.of(new QemuLook(Long.parseLong(parts[0].trim()), List.of(args.split("\0", -1)),
+                parts[1].trim().equals("1")));
     }
 
     @Override

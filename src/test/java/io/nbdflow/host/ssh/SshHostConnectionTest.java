@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nbdflow.host.CommandResult;
 import io.nbdflow.host.Host;
 import io.nbdflow.host.SshTarget;
+import io.nbdflow.host.QemuLook;
 import io.nbdflow.host.StorageException;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.TestHost;
@@ -221,6 +222,11 @@ class SshHostConnectionTest {
         assertThat(connection.isLiveQemu(pid.getAsLong())).isTrue();
         assertThat(connection.commandLine(pid.getAsLong())).hasValueSatisfying(seen ->
                 assertThat(seen).startsWith("qemu-system-x86_64").contains("unix:" + socket + ",server=on,wait=off"));
+        // the one-command look finds what the separate calls find
+        assertThat(connection.lookAtQemu(pidFile, socket)).contains(new QemuLook(pid.getAsLong(),
+                connection.commandLine(pid.getAsLong()).orElseThrow(), true));
+        assertThat(connection.lookAtQemu(pidFile, dir.resolve("no.sock")).orElseThrow().socketExists()).isFalse();
+        assertThat(connection.lookAtQemu(dir.resolve("no.pid"), socket)).isEmpty();
 
         try (QmpClient qmp = QmpClient.connect(socket, () -> connection.openMonitor(socket), Duration.ofSeconds(10))) {
             JsonNode status = qmp.execute("query-status");
@@ -272,6 +278,7 @@ class SshHostConnectionTest {
             Thread.sleep(100);
         }
         assertThat(connection.isLiveQemu(pid.getAsLong())).isFalse();
+        assertThat(connection.lookAtQemu(pidFile, socket)).isEmpty();
         assertThat(gone(pid.getAsLong())).isTrue();
         connection.kill(pid.getAsLong()); // an absent process is fine
         connection.terminate(pid.getAsLong());
@@ -384,6 +391,7 @@ class SshHostConnectionTest {
         calls.put("findExecutable", () -> connection.findExecutable("qemu-img"));
         calls.put("isLiveQemu", () -> connection.isLiveQemu(1));
         calls.put("commandLine", () -> connection.commandLine(1));
+        calls.put("lookAtQemu", () -> connection.lookAtQemu(dir.resolve("pid"), dir.resolve("sock")));
         calls.put("terminate", () -> connection.terminate(999_999_999));
         calls.put("kill", () -> connection.kill(999_999_999));
         calls.put("readPid", () -> connection.readPid(dir.resolve("pid")));
