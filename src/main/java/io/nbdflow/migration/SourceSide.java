@@ -318,13 +318,25 @@ public final class SourceSide {
         return awaitMigrationEnd(qmp, timeout);
     }
 
+    /** How long a completed migration's figures are waited for (they follow within milliseconds). */
+    private static final Duration FIGURES_WAIT = Duration.ofSeconds(2);
+
     public static MigrationStatus awaitMigrationEnd(QmpClient qmp, Duration timeout)
             throws QmpException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long figuresDeadline = 0;
         while (true) {
             MigrationStatus s = queryMigrate(qmp);
             if (!s.isActive()) {
-                return s;
+                // QEMU 7.2 may answer "completed" before it fills in downtime and total-time: ask
+                // again for a short while, so that the figures recorded are QEMU's, not zeros
+                if (!s.status().equals("completed") || s.totalTimeMs() > 0) {
+                    return s;
+                }
+                figuresDeadline = figuresDeadline == 0 ? System.nanoTime() + FIGURES_WAIT.toNanos() : figuresDeadline;
+                if (System.nanoTime() > figuresDeadline) {
+                    return s;
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new MigrationStepException("migration still '" + s.status() + "' after " + timeout);

@@ -217,6 +217,11 @@ public class QemuWatcher implements DisposableBean {
 
     /** QEMU's block migration: done when QEMU says completed (the guest then waits on the destination). */
     private static Optional<Verdict> blockMigrationVerdict(MigrationStatus s, long diskTransferred, String failMessage) {
+        if (s.status().equals("completed") && s.totalTimeMs() == 0) {
+            // QEMU 7.2 may answer "completed" a moment before it fills in downtime and total-time:
+            // the next look records QEMU's figures instead of zeros
+            return Optional.empty();
+        }
         if (s.status().equals("completed")) {
             return Optional.of(new Verdict(Bpmn.MESSAGE_BLOCK_MIGRATION_DONE, null, Map.of(Vars.DOWNTIME_MS, s.downtimeMs(),
                     Vars.BYTES_MIRRORED, diskTransferred, "ramMigrationTimeMs", s.totalTimeMs())));
