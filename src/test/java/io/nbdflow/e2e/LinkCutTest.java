@@ -81,12 +81,15 @@ class LinkCutTest extends MigrationTestBase {
             long stuckAt = SourceSide.mirrorJobs(qmp).get(0).offset();
             guestWrite(qmp); // the source keeps taking writes while the copy is stuck
             Wait.pause("the mirror would move on by now if it could", Duration.ofSeconds(3));
-            assertThat(SourceSide.mirrorJobs(qmp)).as("the mirror stalls, it does not fail").hasSize(1)
-                    .allMatch(j -> j.status().equals("running") && j.offset() <= stuckAt + 2 * MiB);
+            // mostly the mirror just stalls; where the kernel reports the dead neighbour to the
+            // socket, QEMU ends it with an I/O error instead: either way it copies nothing more
+            assertThat(SourceSide.mirrorJobs(qmp)).as("the mirror stalls or fails, it never moves on").hasSize(1)
+                    .allMatch(j -> j.offset() <= stuckAt + 2 * MiB
+                            && (j.status().equals("running") || j.error() != null));
         }
 
         s.awaitEnd(Duration.ofSeconds(120));
-        assertThat(s.failureReason()).contains("steady state");
+        assertThat(s.failureReason()).containsAnyOf("steady state", "Input/output error");
         assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
         s.assertRolledBack();
 
@@ -111,7 +114,9 @@ class LinkCutTest extends MigrationTestBase {
         }
         approve(id);
 
-        s.awaitEnd(Duration.ofSeconds(120));
+        // where the migration's failure leaves QEMU draining a mirror request stuck on the dead link,
+        // its monitor stops answering: the step's four attempts (30 s each) come before the rollback
+        s.awaitEnd(Duration.ofSeconds(240));
         assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
         s.assertRolledBack();
 
