@@ -9,6 +9,7 @@ import io.nbdflow.process.Vars;
 import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.Ports;
+import io.nbdflow.testsupport.QemuReaper;
 import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.SshTestContext;
 import io.nbdflow.testsupport.TestImages;
@@ -223,8 +224,9 @@ abstract class MigrationTestBase extends SpringQemuTest {
         OptionalLong pid = QemuProcesses.readPid(pidFile);
         assertThat(pid).as("pid in " + pidFile).isPresent();
         ProcessHandle.of(pid.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
+        // gone, its files closed: only then are its image locks released
         Wait.until("QEMU " + pid.getAsLong() + " gone", Duration.ofSeconds(10),
-                () -> !QemuProcesses.isLiveQemu(pid.getAsLong()));
+                () -> !QemuProcesses.isLiveQemu(pid.getAsLong()) && QemuReaper.exited(pid.getAsLong()));
     }
 
     /** The file's SHA-256, in hex. */

@@ -47,10 +47,26 @@ public final class QemuReaper {
         return killed;
     }
 
+    /**
+     * Whether the process has finished exiting: gone, or a zombie. A QEMU that is exiting drops its
+     * memory (its command line reads empty, so it no longer looks like a QEMU) before it closes its
+     * files: its image locks are held a little longer, most visibly under KVM.
+     */
+    public static boolean exited(long pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        } catch (IOException e) {
+            return true;
+        }
+        String state = stat.substring(stat.lastIndexOf(") ") + 2);
+        return state.startsWith("Z") || state.startsWith("X");
+    }
+
     private static void waitUntilGone(long pid) {
         try {
             Wait.until("QEMU pid " + pid + " gone after SIGKILL", Duration.ofSeconds(10),
-                    () -> !QemuProcesses.isLiveQemu(pid));
+                    () -> !QemuProcesses.isLiveQemu(pid) && exited(pid));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
