@@ -68,6 +68,11 @@ public class MigrationService {
         vars.put(Vars.BANDWIDTH_MIBPS, command.bandwidthMiBps() == null ? 0L : command.bandwidthMiBps());
         vars.put(Vars.APPROVE_SWITCHOVER, Boolean.TRUE.equals(command.approveSwitchover()));
         vars.put(Vars.KEEP_SOURCE_DISKS, Boolean.TRUE.equals(command.keepSourceDisks()));
+        putIfPresent(vars, Vars.MIRROR_COPY_MODE, command.mirrorCopyMode());
+        putIfPresent(vars, Vars.MAX_DOWNTIME_MS, command.maxDowntimeMs());
+        putIfPresent(vars, Vars.AUTO_CONVERGE, command.autoConverge());
+        putIfPresent(vars, Vars.STALL_TIMEOUT_SECONDS, command.stallTimeoutSeconds());
+        putIfPresent(vars, Vars.REQUIRE_TLS, command.requireTls());
         try {
             MigrationRequest.parse(vars);
         } catch (MigrationRefusedException e) {

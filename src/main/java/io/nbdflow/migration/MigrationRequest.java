@@ -21,10 +21,16 @@ import java.util.function.Function;
  * @param approveSwitchover       whether a person approves the switchover
  * @param keepSourceDisks         whether the source host keeps its files of the copied disks once the
  *                                domain runs on the destination (by default they are removed)
+ * @param mirrorCopyMode          how the mirrors treat the guest's writes while they copy
+ * @param maxDowntimeMs           the longest pause QEMU may plan for the RAM switchover; 0 for QEMU's own
+ * @param autoConverge            whether QEMU may throttle the guest's CPUs when RAM does not converge
+ * @param stallTimeoutSeconds     how long neither the disks nor the RAM may progress before the migration fails
+ * @param requireTls              whether NBD and migration must be encrypted; null for "where both hosts have TLS"
  */
 public record MigrationRequest(String domain, String destinationHost, CopyStorage copyStorage, DiskSelection disks,
                                long bandwidthBytesPerSecond, boolean tunnelled, boolean approveSwitchover,
-                               boolean keepSourceDisks) {
+                               boolean keepSourceDisks, MirrorCopyMode mirrorCopyMode, long maxDowntimeMs,
+                               boolean autoConverge, long stallTimeoutSeconds, Boolean requireTls) {
     /** The names of the request's fields, as the user gives them (and as the process stores them). */
     public static final String DOMAIN = "domain";
     public static final String DESTINATION_HOST = "destinationHost";
@@ -34,6 +40,18 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
     public static final String BANDWIDTH_MIBPS = "bandwidthMiBps";
     public static final String APPROVE_SWITCHOVER = "approveSwitchover";
     public static final String KEEP_SOURCE_DISKS = "keepSourceDisks";
+    public static final String MIRROR_COPY_MODE = "mirrorCopyMode";
+    public static final String MAX_DOWNTIME_MS = "maxDowntimeMs";
+    public static final String AUTO_CONVERGE = "autoConverge";
+    public static final String STALL_TIMEOUT_SECONDS = "stallTimeoutSeconds";
+    public static final String REQUIRE_TLS = "requireTls";
+
+    /** QEMU's own bound for {@code downtime-limit}: 2000 s. */
+    public static final long MAX_DOWNTIME_LIMIT_MS = 2_000_000;
+    public static final long DEFAULT_STALL_TIMEOUT_SECONDS = 120;
+    /** Below this, the few seconds a healthy step may take between two looks would read as a stall. */
+    public static final long MIN_STALL_TIMEOUT_SECONDS = 5;
+    public static final long MAX_STALL_TIMEOUT_SECONDS = 86_400;
 
     private static final long MIB = 1L << 20;
     /** Host names are at most 64 characters (nbdflow.hosts[].name). */
@@ -48,9 +66,24 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
         Objects.requireNonNull(destinationHost, DESTINATION_HOST);
         Objects.requireNonNull(copyStorage, COPY_STORAGE);
         disks = disks == null ? DiskSelection.EVERY_WRITABLE_DISK : disks;
+        mirrorCopyMode = mirrorCopyMode == null ? MirrorCopyMode.AUTO : mirrorCopyMode;
+        if (maxDowntimeMs < 0 || maxDowntimeMs > MAX_DOWNTIME_LIMIT_MS) {
+            throw new IllegalArgumentException("downtime limit out of range: " + maxDowntimeMs + " ms");
+        }
+        if (stallTimeoutSeconds < MIN_STALL_TIMEOUT_SECONDS || stallTimeoutSeconds > MAX_STALL_TIMEOUT_SECONDS) {
+            throw new IllegalArgumentException("stall timeout out of range: " + stallTimeoutSeconds + " s");
+        }
         if (bandwidthBytesPerSecond < 0 || bandwidthBytesPerSecond > bytesPerSecond(MAX_BANDWIDTH_MIBPS)) {
             throw new IllegalArgumentException("bandwidth out of range: " + bandwidthBytesPerSecond + " bytes/s");
         }
+    }
+
+    /** A request with every later field at its default: what the fields of the first version ask for. */
+    public MigrationRequest(String domain, String destinationHost, CopyStorage copyStorage, DiskSelection disks,
+                            long bandwidthBytesPerSecond, boolean tunnelled, boolean approveSwitchover,
+                            boolean keepSourceDisks) {
+        this(domain, destinationHost, copyStorage, disks, bandwidthBytesPerSecond, tunnelled, approveSwitchover,
+                keepSourceDisks, MirrorCopyMode.AUTO, 0, true, DEFAULT_STALL_TIMEOUT_SECONDS, null);
     }
 
     /** The limit as the user gives it, in MiB/s (0 for none). */
@@ -91,27 +124,55 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
             throw new MigrationRefusedException(COPY_STORAGE, e.getMessage());
         }
         String migrateDisks = bounded(input, MIGRATE_DISKS, MAX_MIGRATE_DISKS);
-        Object bandwidth = input.apply(BANDWIDTH_MIBPS);
-        if (bandwidth != null && !(bandwidth instanceof Number)) {
-            throw new MigrationRefusedException(BANDWIDTH_MIBPS,
-                    BANDWIDTH_MIBPS + ": expected a number of MiB/s, got " + quote(bandwidth));
-        }
-        if (bandwidth != null && !isWhole((Number) bandwidth)) {
-            // a silently truncated limit is not the one asked for
-            throw new MigrationRefusedException(BANDWIDTH_MIBPS,
-                    BANDWIDTH_MIBPS + ": expected a whole number of MiB/s, got " + bandwidth);
-        }
+        long mibps = wholeNumber(input, BANDWIDTH_MIBPS, "MiB/s", 0, 0, MAX_BANDWIDTH_MIBPS,
+                "0 (no limit) or a number of MiB/s up to " + MAX_BANDWIDTH_MIBPS);
         boolean tunnelled = flag(input, TUNNELLED);
         boolean approveSwitchover = flag(input, APPROVE_SWITCHOVER);
         boolean keepSourceDisks = flag(input, KEEP_SOURCE_DISKS);
-        long mibps = bandwidth == null ? 0 : ((Number) bandwidth).longValue();
-        if (mibps < 0 || mibps > MAX_BANDWIDTH_MIBPS) {
-            throw new MigrationRefusedException(BANDWIDTH_MIBPS, BANDWIDTH_MIBPS
-                    + ": expected 0 (no limit) or a number of MiB/s up to " + MAX_BANDWIDTH_MIBPS + ", got " + mibps);
+        MirrorCopyMode mirrorCopyMode;
+        try {
+            mirrorCopyMode = MirrorCopyMode.parse(bounded(input, MIRROR_COPY_MODE, 32));
+        } catch (IllegalArgumentException e) {
+            throw new MigrationRefusedException(MIRROR_COPY_MODE, e.getMessage());
+        }
+        long maxDowntimeMs = wholeNumber(input, MAX_DOWNTIME_MS, "milliseconds", 0, 0, MAX_DOWNTIME_LIMIT_MS,
+                "0 (QEMU's own limit) or a number of milliseconds up to " + MAX_DOWNTIME_LIMIT_MS);
+        boolean autoConverge = flag(input, AUTO_CONVERGE, true);
+        long stallTimeoutSeconds = wholeNumber(input, STALL_TIMEOUT_SECONDS, "seconds", DEFAULT_STALL_TIMEOUT_SECONDS,
+                MIN_STALL_TIMEOUT_SECONDS, MAX_STALL_TIMEOUT_SECONDS,
+                "a number of seconds from " + MIN_STALL_TIMEOUT_SECONDS + " to " + MAX_STALL_TIMEOUT_SECONDS);
+        Object requireTls = input.apply(REQUIRE_TLS);
+        if (requireTls != null && !(requireTls instanceof Boolean)) {
+            throw new MigrationRefusedException(REQUIRE_TLS, REQUIRE_TLS + ": expected true or false, got "
+                    + quote(requireTls));
         }
         return new MigrationRequest(domain, destinationHost, copyStorage,
                 new DiskSelection(migrateDisks), bytesPerSecond(mibps), tunnelled,
-                approveSwitchover, keepSourceDisks);
+                approveSwitchover, keepSourceDisks, mirrorCopyMode, maxDowntimeMs, autoConverge,
+                stallTimeoutSeconds, (Boolean) requireTls);
+    }
+
+    /**
+     * A whole number field: absent means {@code fallback}; a fraction is refused rather than silently
+     * truncated (it would not be the value asked for), and so is anything outside [min, max].
+     */
+    private static long wholeNumber(Function<String, ?> input, String name, String unit, long fallback,
+                                    long min, long max, String expected) {
+        Object v = input.apply(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number n)) {
+            throw new MigrationRefusedException(name, name + ": expected a number of " + unit + ", got " + quote(v));
+        }
+        if (!isWhole(n)) {
+            throw new MigrationRefusedException(name, name + ": expected a whole number of " + unit + ", got " + v);
+        }
+        long value = n.longValue();
+        if (value < min || value > max) {
+            throw new MigrationRefusedException(name, name + ": expected " + expected + ", got " + value);
+        }
+        return value;
     }
 
     private static String requiredText(Function<String, ?> input, String name) {
@@ -125,11 +186,15 @@ public record MigrationRequest(String domain, String destinationHost, CopyStorag
 
     /** Absent means false. */
     private static boolean flag(Function<String, ?> input, String name) {
+        return flag(input, name, false);
+    }
+
+    private static boolean flag(Function<String, ?> input, String name, boolean absent) {
         Object v = input.apply(name);
         if (v != null && !(v instanceof Boolean)) {
             throw new MigrationRefusedException(name, name + ": expected true or false, got " + quote(v));
         }
-        return Boolean.TRUE.equals(v);
+        return v == null ? absent : (Boolean) v;
     }
 
     private static String text(Object v) {

@@ -8,7 +8,9 @@ import io.nbdflow.migration.CopyStorage;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.DiskSelection;
 import io.nbdflow.migration.MigrationCookie;
+import io.nbdflow.migration.MigrationRefusedException;
 import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.PlannedDisk;
 import io.nbdflow.migration.StorageTransport;
 import org.camunda.bpm.engine.delegate.VariableScope;
@@ -63,16 +65,32 @@ public final class MigrationVariables {
         writer.accept(Vars.KEEP_SOURCE_DISKS, request.keepSourceDisks());
         writer.accept(Vars.BANDWIDTH_MIBPS, request.bandwidthMiBps());
         writer.accept(Vars.COPY_STORAGE, request.copyStorage().value());
+        writer.accept(Vars.MIRROR_COPY_MODE, request.mirrorCopyMode().value());
+        writer.accept(Vars.MAX_DOWNTIME_MS, request.maxDowntimeMs());
+        writer.accept(Vars.AUTO_CONVERGE, request.autoConverge());
+        writer.accept(Vars.STALL_TIMEOUT_SECONDS, request.stallTimeoutSeconds());
+        if (request.requireTls() != null) {
+            writer.accept(Vars.REQUIRE_TLS, request.requireTls());
+        }
     }
 
-    /** The request as {@link #writeRequest} left it. */
+    /**
+     * The request as {@link #writeRequest} left it, checked again: any user of the engine API may
+     * have changed a variable since, and a value the first step would have refused fails the step
+     * that reads it (MigrationStepException naming the field): nothing runs on a value nobody checked.
+     */
     public MigrationRequest request() {
-        return new MigrationRequest(string(Vars.DOMAIN), string(Vars.DESTINATION_HOST),
-                CopyStorage.fromValue(string(Vars.COPY_STORAGE)), new DiskSelection(string(Vars.MIGRATE_DISKS)),
-                MigrationRequest.bytesPerSecond(longValue(Vars.BANDWIDTH_MIBPS, 0)),
-                Boolean.TRUE.equals(reader.apply(Vars.TUNNELLED)),
-                Boolean.TRUE.equals(reader.apply(Vars.APPROVE_SWITCHOVER)),
-                Boolean.TRUE.equals(reader.apply(Vars.KEEP_SOURCE_DISKS)));
+        try {
+            return MigrationRequest.parse(reader::apply);
+        } catch (MigrationRefusedException e) {
+            throw new MigrationStepException("a process variable was changed to a value the migration refuses: "
+                    + e.getMessage());
+        }
+    }
+
+    /** Whether the source's copies stay after the migration; read on its own, past the switchover. */
+    public boolean keepSourceDisks() {
+        return Boolean.TRUE.equals(reader.apply(Vars.KEEP_SOURCE_DISKS));
     }
 
     public String domain() {

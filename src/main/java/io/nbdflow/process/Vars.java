@@ -18,6 +18,15 @@ public final class Vars {
     public static final String BANDWIDTH_MIBPS = MigrationRequest.BANDWIDTH_MIBPS;
     public static final String APPROVE_SWITCHOVER = MigrationRequest.APPROVE_SWITCHOVER;
     public static final String KEEP_SOURCE_DISKS = MigrationRequest.KEEP_SOURCE_DISKS;
+    /** String: background, write-blocking or auto. */
+    public static final String MIRROR_COPY_MODE = MigrationRequest.MIRROR_COPY_MODE;
+    /** Long, in milliseconds; 0 for QEMU's own downtime limit. */
+    public static final String MAX_DOWNTIME_MS = MigrationRequest.MAX_DOWNTIME_MS;
+    public static final String AUTO_CONVERGE = MigrationRequest.AUTO_CONVERGE;
+    /** Long, in seconds. */
+    public static final String STALL_TIMEOUT_SECONDS = MigrationRequest.STALL_TIMEOUT_SECONDS;
+    /** Boolean; absent means "where both hosts have TLS". */
+    public static final String REQUIRE_TLS = MigrationRequest.REQUIRE_TLS;
     /** The approval task's decision (its form's checkbox). */
     public static final String SWITCHOVER_APPROVED = "switchoverApproved";
     // outputs

@@ -60,6 +60,45 @@ class MigrationRequestTest {
     }
 
     @Test
+    void theConvergenceFieldsHaveTheirDefaults() {
+        MigrationRequest request = MigrationRequest.parse(input());
+
+        assertThat(request.mirrorCopyMode()).isEqualTo(MirrorCopyMode.AUTO);
+        assertThat(request.maxDowntimeMs()).as("QEMU's own").isZero();
+        assertThat(request.autoConverge()).isTrue();
+        assertThat(request.stallTimeoutSeconds()).isEqualTo(120);
+        assertThat(request.requireTls()).as("decided by the hosts").isNull();
+    }
+
+    @Test
+    void theConvergenceFieldsAreRead() {
+        MigrationRequest request = MigrationRequest.parse(input("mirrorCopyMode", " Write-Blocking ",
+                "maxDowntimeMs", 300, "autoConverge", false, "stallTimeoutSeconds", 30L, "requireTls", false));
+
+        assertThat(request.mirrorCopyMode()).isEqualTo(MirrorCopyMode.WRITE_BLOCKING);
+        assertThat(request.maxDowntimeMs()).isEqualTo(300);
+        assertThat(request.autoConverge()).isFalse();
+        assertThat(request.stallTimeoutSeconds()).isEqualTo(30);
+        assertThat(request.requireTls()).isFalse();
+    }
+
+    @Test
+    void badConvergenceValuesAreRefusedNamingTheirField() {
+        assertRefused(input("mirrorCopyMode", "sync"), "mirrorCopyMode",
+                "mirrorCopyMode: expected 'background', 'write-blocking' or 'auto', got 'sync'");
+        assertRefused(input("maxDowntimeMs", -1), "maxDowntimeMs",
+                "maxDowntimeMs: expected 0 (QEMU's own limit) or a number of milliseconds up to 2000000, got -1");
+        assertRefused(input("maxDowntimeMs", 2.5), "maxDowntimeMs",
+                "maxDowntimeMs: expected a whole number of milliseconds, got 2.5");
+        assertRefused(input("autoConverge", "yes"), "autoConverge", "autoConverge: expected true or false, got 'yes'");
+        assertRefused(input("stallTimeoutSeconds", 1), "stallTimeoutSeconds",
+                "stallTimeoutSeconds: expected a number of seconds from 5 to 86400, got 1");
+        assertRefused(input("stallTimeoutSeconds", "long"), "stallTimeoutSeconds",
+                "stallTimeoutSeconds: expected a number of seconds, got 'long'");
+        assertRefused(input("requireTls", "true"), "requireTls", "requireTls: expected true or false, got 'true'");
+    }
+
+    @Test
     void aLookupWorksLikeAMap() {
         Map<String, Object> input = input("bandwidthMiBps", 3L);
         assertThat(MigrationRequest.parse(input::get)).isEqualTo(MigrationRequest.parse(input));
@@ -100,12 +139,14 @@ class MigrationRequestTest {
 
     @Test
     void theFirstFaultInTheFieldOrderIsReported() {
-        // domain, destinationHost, copyStorage, the bandwidth's type, tunnelled, approveSwitchover, its range
+        // domain, destinationHost, copyStorage, migrateDisks, bandwidthMiBps, tunnelled, approveSwitchover, ...
         assertRefused(input("destinationHost", null, "copyStorage", "x"), "destinationHost",
                 "destinationHost: required (a string), got nothing");
         assertRefused(input("copyStorage", "x", "tunnelled", "x"), "copyStorage",
                 "copyStorage: expected 'all' or 'inc', got 'x'");
-        assertRefused(input("bandwidthMiBps", -1L, "tunnelled", "x"), "tunnelled",
+        assertRefused(input("bandwidthMiBps", -1L, "tunnelled", "x"), "bandwidthMiBps",
+                "bandwidthMiBps: expected 0 (no limit) or a number of MiB/s up to 1048576, got -1");
+        assertRefused(input("tunnelled", "x", "stallTimeoutSeconds", 0), "tunnelled",
                 "tunnelled: expected true or false, got 'x'");
     }
 

@@ -5,6 +5,7 @@ import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.DiskSelection;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.PlannedDisk;
 import io.nbdflow.migration.StorageTransport;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,20 @@ class MigrationVariablesTest {
                 .containsEntry("domain", "web1").containsEntry("migrateDisks", "vda");
         assertThat(variables.request()).isEqualTo(new MigrationRequest("web1", "host-b", CopyStorage.INC,
                 new DiskSelection("vda"), 16L << 20, false, false, false));
+        assertThat(store).containsEntry("mirrorCopyMode", "auto").containsEntry("maxDowntimeMs", 0L)
+                .containsEntry("autoConverge", true).containsEntry("stallTimeoutSeconds", 120L)
+                .doesNotContainKey("requireTls");
+    }
+
+    @Test
+    void aVariableChangedToARefusedValueFailsTheStepThatReadsIt() {
+        store.putAll(Map.of("domain", "web1", "destinationHost", "host-b"));
+        variables.writeRequest(MigrationRequest.parse(store));
+
+        store.put("stallTimeoutSeconds", "never");
+
+        assertThatThrownBy(variables::request).isInstanceOf(MigrationStepException.class)
+                .hasMessageContaining("stallTimeoutSeconds: expected a number of seconds, got 'never'");
     }
 
     @Test

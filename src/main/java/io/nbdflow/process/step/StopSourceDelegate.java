@@ -69,7 +69,7 @@ public class StopSourceDelegate implements JavaDelegate {
         execution.setVariable(Vars.TOTAL_TIME_MS,
                 System.currentTimeMillis() - Vars.longValue(execution, Vars.STARTED_AT, 0));
 
-        if (before.isPresent() && !variables.request().keepSourceDisks()) {
+        if (before.isPresent() && !variables.keepSourceDisks()) {
             List<Path> files = SourceCopies.removable(before.get().disks(), copied, openOnDestination,
                     sourceHost.imageDirs());
             HostConnection connection = resources.hosts().connection(sourceHost);
