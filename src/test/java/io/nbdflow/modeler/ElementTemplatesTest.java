@@ -10,12 +10,15 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.process.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.ServiceTask;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 /**
  * The Modeler's element templates (.camunda/element-templates/*.json) against the code and the
@@ -33,6 +36,8 @@ class ElementTemplatesTest {
     private static final Map<String, JsonNode> templates = new TreeMap<>();
     /** Each template file's text by its name. */
     private static final Map<String, String> texts = new TreeMap<>();
+    /** The templates of call activities, which call a process rather than name a delegate. */
+    private static final List<JsonNode> callTemplates = new ArrayList<>();
 
     @BeforeAll
     static void load() throws IOException {
@@ -42,6 +47,10 @@ class ElementTemplatesTest {
             JsonNode root = json.readTree(file.toFile());
             texts.put(file.getFileName().toString(), Files.readString(file));
             for (JsonNode template : root.isArray() ? root : List.of(root)) {
+                if (template.path("appliesTo").toString().contains("bpmn:CallActivity")) {
+                    callTemplates.add(template);
+                    continue;
+                }
                 String bean = ProjectFiles.beanOf(delegateExpression(template));
                 assertThat(bean).as(file + ": a Hidden camunda:delegateExpression ${bean} property").isNotNull();
                 assertThat(templates.put(bean, template)).as(file + ": second template for " + bean).isNull();
@@ -114,6 +123,62 @@ class ElementTemplatesTest {
                         .doesNotContainIgnoringCase("retry");
             }
         }
+    }
+
+    /**
+     * The template that calls storageMigration passes every field of a migration's request, and each
+     * of its defaults and choices is a value the migration accepts (what the engine makes of each
+     * expression: a literal stays text, ${true} a Boolean, ${64} a Long, ${null} nothing).
+     */
+    @Test
+    void theCallTemplatePassesEveryFieldOfTheRequestWithAcceptedValues() {
+        JsonNode template = callTemplates.stream()
+                .filter(t -> t.path("metadata").path("calledProcess").asText().equals(Bpmn.PROCESS_KEY))
+                .findFirst().orElseThrow(() -> new AssertionError("no call-activity template for " + Bpmn.PROCESS_KEY));
+        Map<String, List<String>> valuesByTarget = new TreeMap<>();
+        for (JsonNode p : template.path("properties")) {
+            JsonNode binding = p.path("binding");
+            if (binding.path("name").asText().equals("calledElement")) {
+                assertThat(p.path("value").asText()).isEqualTo(Bpmn.PROCESS_KEY);
+            }
+            if (!binding.path("type").asText().equals("camunda:in")) {
+                continue;
+            }
+            assertThat(binding.path("expression").asBoolean()).as(binding.path("target").asText()).isTrue();
+            List<String> values = new ArrayList<>(List.of(p.path("value").asText()));
+            p.path("choices").forEach(c -> values.add(c.path("value").asText()));
+            valuesByTarget.put(binding.path("target").asText(), values);
+        }
+        assertThat(valuesByTarget.keySet()).containsExactlyInAnyOrder(MigrationRequest.DOMAIN,
+                MigrationRequest.DESTINATION_HOST, MigrationRequest.COPY_STORAGE, MigrationRequest.MIRROR_COPY_MODE,
+                MigrationRequest.BANDWIDTH_MIBPS, MigrationRequest.MAX_DOWNTIME_MS, MigrationRequest.AUTO_CONVERGE,
+                MigrationRequest.STALL_TIMEOUT_SECONDS, MigrationRequest.REQUIRE_TLS,
+                MigrationRequest.APPROVE_SWITCHOVER, MigrationRequest.KEEP_SOURCE_DISKS);
+        for (Map.Entry<String, List<String>> field : valuesByTarget.entrySet()) {
+            for (String expression : field.getValue()) {
+                Map<String, Object> input = new java.util.HashMap<>(Map.of("domain", "web1", "destinationHost", "host-b"));
+                Object value = evaluated(expression);
+                if (!field.getKey().equals("domain") && !field.getKey().equals("destinationHost")) {
+                    input.put(field.getKey(), value);
+                }
+                assertThatCode(() -> MigrationRequest.parse(input)).as(field.getKey() + " = " + expression)
+                        .doesNotThrowAnyException();
+            }
+        }
+    }
+
+    /** What the engine makes of a camunda:in source expression, for the forms the template uses. */
+    private static Object evaluated(String expression) {
+        if (!expression.startsWith("${")) {
+            return expression;
+        }
+        String inner = expression.substring(2, expression.length() - 1);
+        return switch (inner) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            case "null" -> null;
+            default -> inner.matches("[0-9]+") ? (Object) Long.valueOf(inner) : expression;
+        };
     }
 
     private static String delegateExpression(JsonNode template) {

@@ -29,7 +29,8 @@ class FormFilesTest {
 
     /** The start variables a client may set, as the README lists them ("Starting a migration"). */
     static final Set<String> START_VARIABLES = Set.of(Vars.DOMAIN, Vars.DESTINATION_HOST, Vars.COPY_STORAGE,
-            Vars.MIGRATE_DISKS, Vars.BANDWIDTH_MIBPS, Vars.APPROVE_SWITCHOVER, Vars.TUNNELLED, Vars.KEEP_SOURCE_DISKS);
+            Vars.MIGRATE_DISKS, Vars.BANDWIDTH_MIBPS, Vars.APPROVE_SWITCHOVER, Vars.TUNNELLED, Vars.KEEP_SOURCE_DISKS,
+            Vars.MIRROR_COPY_MODE, Vars.MAX_DOWNTIME_MS, Vars.AUTO_CONVERGE, Vars.STALL_TIMEOUT_SECONDS);
 
     /** Form by its id. */
     private static final Map<String, JsonNode> forms = new TreeMap<>();
@@ -97,6 +98,16 @@ class FormFilesTest {
         assertThat(fields.get(Vars.TUNNELLED).path("type").asText()).isEqualTo("checkbox");
         assertThat(fields.get(Vars.KEEP_SOURCE_DISKS).path("type").asText()).isEqualTo("checkbox");
         assertThat(fields.get(Vars.KEEP_SOURCE_DISKS).path("defaultValue").asBoolean(true)).isFalse();
+        JsonNode copyMode = fields.get(Vars.MIRROR_COPY_MODE);
+        assertThat(copyMode.path("defaultValue").asText()).isEqualTo("auto");
+        assertThat(copyMode.path("values").findValuesAsText("value"))
+                .containsExactlyInAnyOrder("auto", "background", "write-blocking");
+        assertThat(fields.get(Vars.MAX_DOWNTIME_MS).path("defaultValue").asInt(-1)).isZero();
+        assertThat(fields.get(Vars.AUTO_CONVERGE).path("defaultValue").asBoolean(false)).isTrue();
+        assertThat(fields.get(Vars.STALL_TIMEOUT_SECONDS).path("defaultValue").asInt()).isEqualTo(120);
+        // requireTls has no field: a checkbox always sends true or false, and its default is neither
+        // (the hosts' configuration decides); the API and the call template can set it
+        assertThat(fields).doesNotContainKey(Vars.REQUIRE_TLS);
         assertThat(fields.get(Vars.MIGRATE_DISKS).path("description").asText())
                 .isEqualTo("comma-separated targets, e.g. vda,vdc; empty = every writable disk");
         // the pattern accepts what DiskPlan accepts: empty, or vd[a-z]+ separated by commas
