@@ -59,6 +59,13 @@ public interface HostConnection {
      */
     boolean isLiveQemu(long pid);
 
+    /**
+     * Whether that process has ended and let go of everything it held: gone, or a zombie. A QEMU
+     * that is exiting drops its memory, and with it its command line, before it closes its files:
+     * for that while it is no longer {@link #isLiveQemu live} but still holds its images' locks.
+     */
+    boolean hasExited(long pid);
+
     /** The arguments of that process (argv[0] first); empty if there is no such process. */
     Optional<List<String>> commandLine(long pid);
 

@@ -84,6 +84,18 @@ final class LocalHostConnection implements HostConnection {
         return isLiveLocalQemu(pid);
     }
 
+    @Override
+    public boolean hasExited(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end >= 0 && end + 2 < stat.length() ? stat.charAt(end + 2) : 'X';
+            return state == 'Z' || state == 'X';
+        } catch (IOException e) {
+            return true; // no such process (or it vanished while we read it)
+        }
+    }
+
     /** {@link #isLiveQemu} of this machine, for callers that have no connection (test harnesses). */
     static boolean isLiveLocalQemu(long pid) {
         try {

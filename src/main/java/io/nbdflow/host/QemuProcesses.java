@@ -136,9 +136,13 @@ public class QemuProcesses {
         }
     }
 
+    /**
+     * Waits until that QEMU (known to be ours) has exited and released its files: until then a
+     * destination, a retried step or an operator's qemu-img would find its images locked.
+     */
     private static boolean waitForExit(HostConnection host, long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (host.isLiveQemu(pid)) {
+        while (!host.hasExited(pid)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
@@ -146,7 +150,7 @@ public class QemuProcesses {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return !host.isLiveQemu(pid);
+                return host.hasExited(pid);
             }
         }
         return true;

@@ -161,10 +161,14 @@ class LocalHostConnectionTest {
         Process sleep = new ProcessBuilder("sleep", "30").start();
         try {
             assertThat(connection.isLiveQemu(sleep.pid())).isFalse();
+            assertThat(connection.hasExited(sleep.pid())).isFalse();
         } finally {
             sleep.destroyForcibly();
         }
+        sleep.onExit().join();
+        assertThat(connection.hasExited(sleep.pid())).as("reaped").isTrue();
         assertThat(connection.isLiveQemu(Long.MAX_VALUE)).isFalse();
+        assertThat(connection.hasExited(Long.MAX_VALUE)).isTrue();
     }
 
     @Test

@@ -171,6 +171,15 @@ public final class SshHostConnection implements HostConnection, AutoCloseable {
     }
 
     @Override
+    public boolean hasExited(long pid) {
+        String script = "s=$(cat " + quote("/proc/" + pid + "/stat") + " 2>/dev/null) || exit 0\n"
+                + "s=${s##*\") \"}\n"
+                + "case $s in Z*|X*) exit 0;; esac\n"
+                + "exit " + ABSENT;
+        return operation(script, "look whether process " + pid + " has exited").exitCode() == 0;
+    }
+
+    @Override
     public Optional<List<String>> commandLine(long pid) {
         SshSession.Outcome o = operation("cat " + quote("/proc/" + pid + "/cmdline") + " 2>/dev/null || exit "
                 + ABSENT, "read the command line of process " + pid);

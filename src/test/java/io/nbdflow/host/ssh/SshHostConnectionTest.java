@@ -280,9 +280,11 @@ class SshHostConnectionTest {
         assertThat(connection.isLiveQemu(pid.getAsLong())).isFalse();
         assertThat(connection.lookAtQemu(pidFile, socket)).isEmpty();
         assertThat(gone(pid.getAsLong())).isTrue();
+        assertThat(connection.hasExited(pid.getAsLong())).isTrue();
         connection.kill(pid.getAsLong()); // an absent process is fine
         connection.terminate(pid.getAsLong());
         assertThat(connection.isLiveQemu(1)).isFalse(); // alive, but not a QEMU
+        assertThat(connection.hasExited(1)).isFalse();
         assertThat(connection.commandLine(1)).isPresent();
     }
 
@@ -390,6 +392,7 @@ class SshHostConnectionTest {
         calls.put("runDaemonizing", () -> connection.runDaemonizing(List.of("true"), dir.resolve("log"), T));
         calls.put("findExecutable", () -> connection.findExecutable("qemu-img"));
         calls.put("isLiveQemu", () -> connection.isLiveQemu(1));
+        calls.put("hasExited", () -> connection.hasExited(1));
         calls.put("commandLine", () -> connection.commandLine(1));
         calls.put("lookAtQemu", () -> connection.lookAtQemu(dir.resolve("pid"), dir.resolve("sock")));
         calls.put("terminate", () -> connection.terminate(999_999_999));
