@@ -7,6 +7,8 @@ import io.nbdflow.domain.DomainConflictException;
 import io.nbdflow.domain.DomainNotFoundException;
 import io.nbdflow.domain.DomainUnavailableException;
 import io.nbdflow.domain.DomainValidationException;
+import io.nbdflow.host.HostKeyRefusedException;
+import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuAlreadyRunningException;
 import io.nbdflow.host.QemuLaunchException;
 import io.nbdflow.host.UnknownHostNameException;
@@ -62,6 +64,19 @@ public class ApiExceptionHandler {
     @ExceptionHandler(DomainUnavailableException.class)
     public ResponseEntity<ApiError> unavailable(DomainUnavailableException e) {
         return respond(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", e.getMessage());
+    }
+
+    /** A host nbdflow cannot reach now: the request may succeed later, as is. */
+    @ExceptionHandler(HostUnreachableException.class)
+    public ResponseEntity<ApiError> hostUnreachable(HostUnreachableException e) {
+        return respond(HttpStatus.SERVICE_UNAVAILABLE, "host-unreachable", e.getMessage());
+    }
+
+    /** A host whose key is not the listed one: a gateway nbdflow refuses to trust, named with its key. */
+    @ExceptionHandler(HostKeyRefusedException.class)
+    public ResponseEntity<ApiError> hostKeyRefused(HostKeyRefusedException e) {
+        log.warn("host key refused: {}", e.getMessage());
+        return respond(HttpStatus.BAD_GATEWAY, "host-key-refused", e.getMessage());
     }
 
     @ExceptionHandler(QemuLaunchException.class)

@@ -76,7 +76,8 @@ class SshHostsTest extends MigrationTestBase {
         ResponseEntity<String> define = api().exchange("/api/domains/hk-define", HttpMethod.PUT,
                 new HttpEntity<>(Map.of("host", "host-c", "memoryMiB", 64, "vcpus", 1, "disks",
                         List.of(Map.of("target", "vda", "file", disk.toString(), "format", "qcow2")))), String.class);
-        assertThat(define.getStatusCode().is2xxSuccessful()).as("defined on host-c: %s", define.getBody()).isFalse();
+        assertThat(define.getStatusCode().value()).as("defined on host-c: %s", define.getBody()).isEqualTo(502);
+        assertThat(define.getBody()).contains("\"error\":\"host-key-refused\"");
         assertThat(define.getBody()).as("the refusal names the host and the key").contains("host-c")
                 .contains(fingerprint);
         assertThat(api().getForEntity("/api/domains/hk-define", String.class).getStatusCode().value()).isEqualTo(404);

@@ -23,6 +23,7 @@ import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 
 import io.nbdflow.host.SshTarget;
+import io.nbdflow.host.HostKeyRefusedException;
 import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.StorageException;
 
@@ -234,7 +235,7 @@ final class SshSession implements AutoCloseable {
             byte[] offered = keys.offeredKey();
             if (offered != null && keys.verdict() != HostKeyRepository.OK) {
                 // not a host that is away: one that must not be trusted until a person looks
-                throw new StorageException(refusal(keys.verdict(), offered), e);
+                throw new HostKeyRefusedException(refusal(keys.verdict(), offered), e);
             }
             throw new HostUnreachableException("cannot connect to " + describe() + ": " + e.getMessage(), e);
         }
