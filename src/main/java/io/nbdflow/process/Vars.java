@@ -38,6 +38,8 @@ public final class Vars {
     public static final String BYTES_MIRRORED = "bytesMirrored";
     public static final String COOKIE_BEGIN = "cookieBegin";
     public static final String COOKIE_PREPARE = "cookiePrepare";
+    /** String: the copy mode each disk's mirror runs in and why (see {@link CopyModesUsed}). */
+    public static final String MIRROR_COPY_MODE_USED = "mirrorCopyModeUsed";
     // between steps
     public static final String SOURCE_HOST = "sourceHost";
     /** The {@link io.nbdflow.migration.DiskPlan} as JSON text: the one list of the disks and what happens to each. */
