@@ -5,6 +5,7 @@ import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,7 +18,24 @@ public final class WriteBlockingSwitch {
     /** The QMP command, listed by {@code query-commands} where QEMU has it. */
     public static final String COMMAND = "block-job-change";
 
-    private WriteBlockingSwitch() {
+    private final Collection<String> targets;
+    private boolean asked;
+
+    /** A switch of our mirrors of those disks, not asked for yet. */
+    public WriteBlockingSwitch(Collection<String> targets) {
+        this.targets = List.copyOf(targets);
+    }
+
+    /**
+     * For a wait that sees every mirror ready: asks QEMU to switch them (the first time), then tells
+     * whether all of them are actively synced yet. Called again on each look until they are.
+     */
+    public boolean switchAndCheck(QmpClient qmp) throws QmpException {
+        if (!asked) {
+            switchMirrors(qmp, targets);
+            asked = true;
+        }
+        return activelySynced(qmp, targets);
     }
 
     /** Whether a QEMU with those commands (its {@code query-commands}) can switch a running mirror. */

@@ -222,24 +222,21 @@ public class QemuWatcher implements DisposableBean {
     }
 
     /**
-     * Every mirror is ready: switch them all to write-blocking (once per watch; QEMU takes a repeated
-     * switch as done), and call the disks in sync once each mirror is actively synced, recording the
-     * switch in {@link Vars#MIRROR_COPY_MODE_USED}.
+     * Every mirror is ready: switch them all to write-blocking, and call the disks in sync once each
+     * mirror is actively synced, recording the switch in {@link Vars#MIRROR_COPY_MODE_USED}.
      */
     private static Optional<Verdict> writeBlockingVerdict(Watch w, QmpClient qmp) throws QmpException {
-        if (!w.switched) {
-            WriteBlockingSwitch.switchMirrors(qmp, w.targetsToCopy);
-            w.switched = true;
-            log.info("migration {}: mirrors of {} switched to write-blocking", w.processInstanceId, w.targetsToCopy);
-        }
-        if (!WriteBlockingSwitch.activelySynced(qmp, w.targetsToCopy)) {
+        if (!w.writeBlockingSwitch.switchAndCheck(qmp)) {
             return Optional.empty();
         }
+        log.info("migration {}: mirrors of {} switched to write-blocking and in sync", w.processInstanceId,
+                w.targetsToCopy);
         CopyModesUsed used = CopyModesUsed.parse(w.vars.get(Vars.MIRROR_COPY_MODE_USED));
         for (String target : w.targetsToCopy) {
             String before = used.of(target);
             if (before == null || !before.startsWith(MirrorCopyMode.WRITE_BLOCKING.value())) {
-                used = used.with(target, MirrorCopyMode.WRITE_BLOCKING.value() + " (auto: switched once all mirrors were ready)");
+                used = used.with(target, MirrorCopyMode.WRITE_BLOCKING.value()
+                        + " (auto: switched once all mirrors were ready)");
             }
         }
         return Optional.of(new Verdict(Bpmn.MESSAGE_MIRRORS_READY, null,
@@ -337,8 +334,8 @@ public class QemuWatcher implements DisposableBean {
         long diskTransferred;
         /** Whether the mirrors go write-blocking once ready; null until first asked. */
         Boolean switchWanted;
-        /** Whether this watch has asked QEMU to switch the mirrors. */
-        boolean switched;
+        /** The switch of the mirrors to write-blocking once they are ready (see switchesToWriteBlocking). */
+        final WriteBlockingSwitch writeBlockingSwitch;
         private QmpClient listening;
         private AutoCloseable subscription;
 
@@ -348,6 +345,7 @@ public class QemuWatcher implements DisposableBean {
             this.activityId = activityId;
             this.vars = r.withRecordedFacts(processInstanceId, vars);
             this.targetsToCopy = MigrationVariables.of(vars).targetsToCopy();
+            this.writeBlockingSwitch = new WriteBlockingSwitch(targetsToCopy);
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }
