@@ -50,6 +50,8 @@ public final class Vars {
      */
     public static final String DISKS_TO_COPY = "disksToCopy";
     public static final String CONVERGENCE_TIMEOUT = "convergenceTimeout";
+    /** JSON text: the guest's written bytes per disk when the source was inspected (see GuestWriteRate). */
+    public static final String GUEST_WRITES_AT_INSPECTION = "guestWritesAtInspection";
     public static final String STARTED_AT = "startedAt";
     public static final String CREATED_FILES = "createdFiles";
     public static final String DESTINATION_PID = "destinationPid";

@@ -42,7 +42,7 @@ public class MirrorDiskDelegate extends MigrationStep {
             return; // a retried step: the mirror runs in the mode recorded when it started
         }
         CopyModeChoice choice = CopyModeChoice.forDisk(source, disk, request.mirrorCopyMode(),
-                request.bandwidthBytesPerSecond());
+                request.bandwidthBytesPerSecond(), variables.guestWrites());
         SourceSide.startMirror(source, new MirrorOptions(disk,
                 resources.destinationHost(execution).address().getHostAddress(), variables.nbdPort(),
                 request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond(), choice.mode()));
