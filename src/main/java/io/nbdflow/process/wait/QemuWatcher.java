@@ -1,6 +1,7 @@
 package io.nbdflow.process.wait;
 
 import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.CopyModesUsed;
 import io.nbdflow.process.LostHosts;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationVariables;
@@ -14,7 +15,6 @@ import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.MirrorCopyMode;
 import io.nbdflow.migration.MirrorJobs;
 import io.nbdflow.migration.WriteBlockingSwitch;
-import io.nbdflow.process.CopyModesUsed;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpEvent;
