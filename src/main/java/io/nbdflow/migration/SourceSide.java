@@ -109,6 +109,9 @@ public final class SourceSide {
         if (mirror.speedBytesPerSecond() > 0) {
             args.put("speed", mirror.speedBytesPerSecond());
         }
+        if (mirror.copyMode() == MirrorCopyMode.WRITE_BLOCKING) {
+            args.put("copy-mode", mirror.copyMode().value()); // absent: QEMU's default, background
+        }
         try {
             qmp.execute("blockdev-mirror", args);
         } catch (QmpCommandException e) {

@@ -7,6 +7,7 @@ import io.nbdflow.migration.CookieXml;
 import io.nbdflow.migration.CopyStorage;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.DiskSelection;
+import io.nbdflow.migration.GuestWriteRate;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRefusedException;
 import io.nbdflow.migration.MigrationRequest;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -157,6 +159,24 @@ public final class MigrationVariables {
     /** How long the waits for steady state and for the switchover point may last (an ISO-8601 duration). */
     public void writeConvergenceTimeout(Duration timeout) {
         writer.accept(Vars.CONVERGENCE_TIMEOUT, timeout.toString());
+    }
+
+    /** The guest's written bytes per disk, read when the source was inspected (for the mirrors' copy mode). */
+    public void writeGuestWrites(GuestWriteRate.Snapshot snapshot) {
+        writer.accept(Vars.GUEST_WRITES_AT_INSPECTION, toJson(snapshot));
+    }
+
+    /**
+     * What {@link #writeGuestWrites} wrote; empty if absent or unreadable: it only spares the mirror
+     * step a measurement of its own, which it makes when this is missing.
+     */
+    public Optional<GuestWriteRate.Snapshot> guestWrites() {
+        String json = string(Vars.GUEST_WRITES_AT_INSPECTION);
+        try {
+            return json == null ? Optional.empty() : Optional.of(JSON.readValue(json, GuestWriteRate.Snapshot.class));
+        } catch (JsonProcessingException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     // ---- the cookies

@@ -38,6 +38,8 @@ public final class Vars {
     public static final String BYTES_MIRRORED = "bytesMirrored";
     public static final String COOKIE_BEGIN = "cookieBegin";
     public static final String COOKIE_PREPARE = "cookiePrepare";
+    /** String: the copy mode each disk's mirror runs in and why (see {@link CopyModesUsed}). */
+    public static final String MIRROR_COPY_MODE_USED = "mirrorCopyModeUsed";
     // between steps
     public static final String SOURCE_HOST = "sourceHost";
     /** The {@link io.nbdflow.migration.DiskPlan} as JSON text: the one list of the disks and what happens to each. */
@@ -48,6 +50,8 @@ public final class Vars {
      */
     public static final String DISKS_TO_COPY = "disksToCopy";
     public static final String CONVERGENCE_TIMEOUT = "convergenceTimeout";
+    /** JSON text: the guest's written bytes per disk when the source was inspected (see GuestWriteRate). */
+    public static final String GUEST_WRITES_AT_INSPECTION = "guestWritesAtInspection";
     public static final String STARTED_AT = "startedAt";
     public static final String CREATED_FILES = "createdFiles";
     public static final String DESTINATION_PID = "destinationPid";

@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * An in-process QMP server on a real UNIX socket, driven by the test: it greets each client,
  * answers {@code qmp_capabilities} by itself, and queues every other command for the test to
- * answer (or not) in any order.
+ * answer (or not) in any order. Public for tests of the layers above that talk QMP.
  */
-final class FakeQmpServer implements AutoCloseable {
+public final class FakeQmpServer implements AutoCloseable {
 
     static final String GREETING = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7},"
             + " \"package\": \"fake\"}, \"capabilities\": [\"oob\"]}}";
@@ -49,21 +49,21 @@ final class FakeQmpServer implements AutoCloseable {
         acceptor.start();
     }
 
-    static FakeQmpServer start(Path socket) throws IOException {
+    public static FakeQmpServer start(Path socket) throws IOException {
         return new FakeQmpServer(socket);
     }
 
-    Path socket() {
+    public Path socket() {
         return socket;
     }
 
     /** Every message received, qmp_capabilities included, in order. */
-    List<JsonNode> received() {
+    public List<JsonNode> received() {
         return received;
     }
 
     /** The next command other than qmp_capabilities; fails the test if none comes within 5 s. */
-    JsonNode nextCommand() throws InterruptedException {
+    public JsonNode nextCommand() throws InterruptedException {
         JsonNode command = commands.poll(5, TimeUnit.SECONDS);
         if (command == null) {
             throw new AssertionError("no command reached the fake QMP server within 5 s");
@@ -72,25 +72,25 @@ final class FakeQmpServer implements AutoCloseable {
     }
 
     /** True if no other command arrives within {@code wait}. */
-    boolean noCommandWithin(Duration wait) throws InterruptedException {
+    public boolean noCommandWithin(Duration wait) throws InterruptedException {
         return commands.poll(wait.toMillis(), TimeUnit.MILLISECONDS) == null;
     }
 
-    void reply(JsonNode command, Object result) throws IOException {
+    public void reply(JsonNode command, Object result) throws IOException {
         ObjectNode reply = JSON.createObjectNode();
         reply.set("return", JSON.valueToTree(result));
         reply.set("id", command.get("id"));
         send(reply.toString());
     }
 
-    void replyError(JsonNode command, String errorClass, String desc) throws IOException {
+    public void replyError(JsonNode command, String errorClass, String desc) throws IOException {
         ObjectNode reply = JSON.createObjectNode();
         reply.putObject("error").put("class", errorClass).put("desc", desc);
         reply.set("id", command.get("id"));
         send(reply.toString());
     }
 
-    void event(String name, Object data) throws IOException {
+    public void event(String name, Object data) throws IOException {
         ObjectNode event = JSON.createObjectNode();
         event.put("event", name);
         if (data != null) {

@@ -11,8 +11,10 @@ import io.nbdflow.migration.DestinationPreflight;
 import io.nbdflow.migration.MachineCompatibility;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.ConvergenceTimeout;
+import io.nbdflow.migration.CopyModeChoice;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.DiskPlanner;
+import io.nbdflow.migration.GuestWriteRate;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.PortsExhaustedException;
@@ -107,6 +109,10 @@ public class InspectSourceDelegate extends MigrationStep {
 
         variables.writePlan(plan);
         variables.writeTransport(transport.transport());
+        if (transport.nbd() && CopyModeChoice.measures(request.mirrorCopyMode(), request.bandwidthBytesPerSecond())) {
+            // the first read of the guest's write rate: the mirror step takes the second, seconds later
+            variables.writeGuestWrites(GuestWriteRate.snapshot(qmp, plan.targetsToCopy()));
+        }
         variables.writeConvergenceTimeout(ConvergenceTimeout.of(plan.bytesToCopy() + domain.memoryMiB() * MIB,
                 request.bandwidthBytesPerSecond(), new ConvergenceTimeout.Policy(
                         resources.tuning().convergenceTimeoutMin(), resources.tuning().convergenceSecondsPerGib(),

@@ -1,6 +1,7 @@
 package io.nbdflow.process.wait;
 
 import io.nbdflow.process.Bpmn;
+import io.nbdflow.process.CopyModesUsed;
 import io.nbdflow.process.LostHosts;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationVariables;
@@ -11,7 +12,9 @@ import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.MigrationStatus;
+import io.nbdflow.migration.MirrorCopyMode;
 import io.nbdflow.migration.MirrorJobs;
+import io.nbdflow.migration.WriteBlockingSwitch;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpEvent;
@@ -183,7 +186,11 @@ public class QemuWatcher implements DisposableBean {
             return Optional.empty(); // a person decides; meanwhile only a failing mirror or an abort ends the wait
         }
         if (w.activityId.equals(Bpmn.WAIT_STEADY_STATE)) {
-            return jobs.stream().allMatch(BlockJob::ready) ? Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY)) : Optional.empty();
+            if (!jobs.stream().allMatch(BlockJob::ready)) {
+                return Optional.empty();
+            }
+            return switchesToWriteBlocking(w, qmp) ? writeBlockingVerdict(w, qmp)
+                    : Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY));
         }
         MigrationStatus s = SourceSide.queryMigrate(qmp);
         if (s.status().equals("pre-switchover")) {
@@ -194,6 +201,46 @@ public class QemuWatcher implements DisposableBean {
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the mirrors of this migration go write-blocking once all are ready: asked for by
+     * {@code auto}, where the source QEMU can switch a running mirror. A request variable changed to
+     * a value that does not parse leaves the mirrors as they are; the next step refuses that value.
+     */
+    private static boolean switchesToWriteBlocking(Watch w, QmpClient qmp) throws QmpException {
+        if (w.switchWanted == null) {
+            boolean auto;
+            try {
+                auto = MirrorCopyMode.parse((String) w.vars.get(Vars.MIRROR_COPY_MODE)) == MirrorCopyMode.AUTO;
+            } catch (RuntimeException e) {
+                auto = false;
+            }
+            w.switchWanted = auto && WriteBlockingSwitch.available(SourceSide.commands(qmp));
+        }
+        return w.switchWanted;
+    }
+
+    /**
+     * Every mirror is ready: switch them all to write-blocking, and call the disks in sync once each
+     * mirror is actively synced, recording the switch in {@link Vars#MIRROR_COPY_MODE_USED}.
+     */
+    private static Optional<Verdict> writeBlockingVerdict(Watch w, QmpClient qmp) throws QmpException {
+        if (!w.writeBlockingSwitch.switchAndCheck(qmp)) {
+            return Optional.empty();
+        }
+        log.info("migration {}: mirrors of {} switched to write-blocking and in sync", w.processInstanceId,
+                w.targetsToCopy);
+        CopyModesUsed used = CopyModesUsed.parse(w.vars.get(Vars.MIRROR_COPY_MODE_USED));
+        for (String target : w.targetsToCopy) {
+            String before = used.of(target);
+            if (before == null || !before.startsWith(MirrorCopyMode.WRITE_BLOCKING.value())) {
+                used = used.with(target, MirrorCopyMode.WRITE_BLOCKING.value()
+                        + " (auto: switched once all mirrors were ready)");
+            }
+        }
+        return Optional.of(new Verdict(Bpmn.MESSAGE_MIRRORS_READY, null,
+                Map.of(Vars.MIRROR_COPY_MODE_USED, used.toString())));
     }
 
     /**
@@ -285,6 +332,10 @@ public class QemuWatcher implements DisposableBean {
         long sourceLostAt;
         /** The block migration's disk bytes as last reported while active (a lower bound). */
         long diskTransferred;
+        /** Whether the mirrors go write-blocking once ready; null until first asked. */
+        Boolean switchWanted;
+        /** The switch of the mirrors to write-blocking once they are ready (see switchesToWriteBlocking). */
+        final WriteBlockingSwitch writeBlockingSwitch;
         private QmpClient listening;
         private AutoCloseable subscription;
 
@@ -294,6 +345,7 @@ public class QemuWatcher implements DisposableBean {
             this.activityId = activityId;
             this.vars = r.withRecordedFacts(processInstanceId, vars);
             this.targetsToCopy = MigrationVariables.of(vars).targetsToCopy();
+            this.writeBlockingSwitch = new WriteBlockingSwitch(targetsToCopy);
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }
