@@ -6,6 +6,8 @@ import io.nbdflow.migration.MirrorOptions;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationTls;
+import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -24,8 +26,10 @@ public class MirrorDiskDelegate extends MigrationStep {
     protected void run(DelegateExecution execution) throws Exception {
         MigrationVariables variables = MigrationVariables.of(execution);
         MigrationRequest request = variables.request();
-        SourceSide.startMirror(resources.sourceMonitor(execution), new MirrorOptions(Vars.string(execution, Vars.DISK),
+        QmpClient qmp = resources.sourceMonitor(execution);
+        SourceSide.startMirror(qmp, new MirrorOptions(Vars.string(execution, Vars.DISK),
                 resources.destinationHost(execution).address().getHostAddress(), variables.nbdPort(),
-                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond()));
+                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond()),
+                MigrationTls.source(resources, execution, qmp));
     }
 }
