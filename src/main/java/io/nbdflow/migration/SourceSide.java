@@ -108,7 +108,16 @@ public final class SourceSide {
             nbd.put("tls-creds", tls.credsId());
             nbd.put("tls-hostname", tls.hostname());
         }
-        qmp.execute("blockdev-add", nbd);
+        try {
+            qmp.execute("blockdev-add", nbd);
+        } catch (QmpCommandException e) {
+            if (tls == null) {
+                throw e;
+            }
+            // QEMU's text alone ("The certificate hasn't got a known issuer") does not say which connection
+            throw new QmpCommandException(e.command(), e.errorClass(), "NBD over TLS to " + mirror.nbdHost() + ":"
+                    + mirror.nbdPort() + " (certificate checked for " + tls.hostname() + "): " + e.desc());
+        }
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", DiskNames.nodeName(target));
