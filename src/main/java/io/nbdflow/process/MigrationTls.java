@@ -1,6 +1,7 @@
 package io.nbdflow.process;
 
 import io.nbdflow.host.Host;
+import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.TlsCredentials;
 import io.nbdflow.migration.TlsPeer;
 import io.nbdflow.qmp.QmpClient;
@@ -31,9 +32,7 @@ public final class MigrationTls {
         if (!encrypted(resources, execution)) {
             return null;
         }
-        Host source = resources.sourceHost(execution);
-        String id = TlsCredentials.load(resources.hosts().connection(source), qmp,
-                source.domainDir(resources.domain(execution)), TlsCredentials.Endpoint.CLIENT);
+        String id = load(resources, execution, qmp, resources.sourceHost(execution), TlsCredentials.Endpoint.CLIENT);
         return new TlsPeer(id, resources.destinationHost(execution).address().getHostAddress());
     }
 
@@ -46,10 +45,16 @@ public final class MigrationTls {
         if (!encrypted(resources, execution)) {
             return null;
         }
-        Host destination = resources.destinationHost(execution);
-        String id = TlsCredentials.load(resources.hosts().connection(destination), qmp,
-                destination.domainDir(resources.domain(execution)), TlsCredentials.Endpoint.SERVER);
-        io.nbdflow.migration.DestinationSide.requireMigrationTls(qmp, id);
+        String id = load(resources, execution, qmp, resources.destinationHost(execution),
+                TlsCredentials.Endpoint.SERVER);
+        DestinationSide.requireMigrationTls(qmp, id);
         return id;
+    }
+
+    /** That host's credentials into its QEMU of the migration's domain, through the domain's folder there. */
+    private static String load(MigrationResources resources, DelegateExecution execution, QmpClient qmp, Host host,
+                               TlsCredentials.Endpoint endpoint) throws QmpException {
+        return TlsCredentials.load(resources.hosts().connection(host), qmp,
+                host.domainDir(resources.domain(execution)), endpoint);
     }
 }
