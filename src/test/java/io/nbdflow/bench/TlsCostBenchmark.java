@@ -70,7 +70,7 @@ class TlsCostBenchmark extends SpringQemuTest {
                 + ROUNDS + " rounds each, median (min-max)"
                 + "\n| metric | without TLS | with TLS | TLS / plain |\n|---|---|---|---|");
         row("wall time, request to end, ms", wall);
-        row("QEMU total time, ms", total);
+        row("totalTimeMs (the migration's own), ms", total);
         row("CPU of both QEMUs, ms", cpu);
         row("  of which the source QEMU, ms", sourceCpu);
         System.out.println("====\n");
