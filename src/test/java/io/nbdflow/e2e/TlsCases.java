@@ -63,7 +63,7 @@ abstract class TlsCases extends MigrationTestBase {
     }
 
     /** A finished migration's variables and what was captured meanwhile between its hosts. */
-    record Captured(Map<String, Object> vars, PacketCapture capture) {
+    record Captured(String id, Map<String, Object> vars, PacketCapture capture) {
         int port(String variable) {
             return ((Number) vars.get(variable)).intValue();
         }
@@ -87,7 +87,7 @@ abstract class TlsCases extends MigrationTestBase {
         } finally {
             capture.close();
         }
-        return new Captured(variables(id), capture);
+        return new Captured(id, variables(id), capture);
     }
 
     /** The domain's disk file on the host it now runs on, as this test sees it. */
@@ -146,6 +146,8 @@ abstract class TlsCases extends MigrationTestBase {
             Captured nbd = migrateCaptured(name, new HashMap<>(Map.of("destinationHost", destination,
                     Vars.REQUIRE_TLS, false)));
             assertMigrated(nbd.vars(), true);
+            assertThat(api().getForObject("/api/migrations/" + nbd.id(), JsonNode.class).path("encrypted").asBoolean())
+                    .as("encrypted in GET /api/migrations/{id}").isTrue();
             assertThat(nbd.vars().get(Vars.STORAGE_TRANSPORT)).isEqualTo(StorageTransport.NBD.value());
             assertNoMarker(nbd);
             assertThat((long) nbd.capture().port(nbd.port(Vars.NBD_PORT)).length)
