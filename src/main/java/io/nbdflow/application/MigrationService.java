@@ -123,7 +123,8 @@ public class MigrationService {
                 ended ? MigrationView.PHASE_ENDED : phase(id), text(vars, Vars.STORAGE_TRANSPORT),
                 ended ? List.of() : disks(vars, source), source.flatMap(MigrationService::ram).orElse(null),
                 text(vars, Vars.OUTCOME), text(vars, Vars.FAILURE_REASON), number(vars, Vars.DOWNTIME_MS),
-                number(vars, Vars.TOTAL_TIME_MS), number(vars, Vars.BYTES_MIRRORED));
+                number(vars, Vars.TOTAL_TIME_MS), number(vars, Vars.BYTES_MIRRORED),
+                vars.get(Vars.ENCRYPTED) instanceof Boolean b ? b : null);
     }
 
     /** The names of the activities the instance is in now, e.g. "Wait for steady state". */

@@ -9,16 +9,25 @@ import java.util.List;
  * "starting" before the first one, "ended" once it is over), each copied disk's and the RAM's
  * progress read live from the source QEMU while it runs, and the outcome and figures once it ended.
  * {@code ram} is null when there is nothing to read (no source QEMU, or the migration ended).
+ * {@code encrypted}: whether NBD and migration are encrypted with TLS; null until it is decided.
  */
 public record MigrationView(String processInstanceId, String domain, String destinationHost, String phase,
                             String storageTransport, List<DiskProgress> disks, RamProgress ram, String outcome,
-                            String failureReason, Long downtimeMs, Long totalTimeMs, Long bytesMirrored) {
+                            String failureReason, Long downtimeMs, Long totalTimeMs, Long bytesMirrored,
+                            Boolean encrypted) {
 
     public static final String PHASE_STARTING = "starting";
     public static final String PHASE_ENDED = "ended";
 
     public MigrationView {
         disks = List.copyOf(disks);
+    }
+
+    public MigrationView(String processInstanceId, String domain, String destinationHost, String phase,
+                         String storageTransport, List<DiskProgress> disks, RamProgress ram, String outcome,
+                         String failureReason, Long downtimeMs, Long totalTimeMs, Long bytesMirrored) {
+        this(processInstanceId, domain, destinationHost, phase, storageTransport, disks, ram, outcome, failureReason,
+                downtimeMs, totalTimeMs, bytesMirrored, null);
     }
 
     public boolean ended() {

@@ -38,7 +38,15 @@ public record NbdflowProperties(
      * {@code imageDirs}: the only folders a domain's disk files may lie in (default: the storage-dir).
      */
     public record HostEntry(String name, String address, String stateDir, String storageDir, List<String> qemuWrapper,
-                            List<String> imageDirs, SshEntry ssh, String accelerator) {
+                            List<String> imageDirs, SshEntry ssh, String accelerator, TlsEntry tls) {
+    }
+
+    /**
+     * The {@code tls} block of a host: its x509 credentials, PEM files on that host. {@code ca} is
+     * the certificate of the authority it trusts; {@code cert} (naming the host's address, usable
+     * both as TLS server and client) and {@code key} are its own. All three or no block at all.
+     */
+    public record TlsEntry(String ca, String cert, String key) {
     }
 
     /**
@@ -161,6 +169,11 @@ public record NbdflowProperties(
         }
         if (h.ssh != null) {
             validateSsh(h.ssh, prefix + ".ssh", errors);
+        }
+        if (h.tls != null) {
+            requireAbsolute(h.tls.ca, prefix + ".tls.ca", errors);
+            requireAbsolute(h.tls.cert, prefix + ".tls.cert", errors);
+            requireAbsolute(h.tls.key, prefix + ".tls.key", errors);
         }
     }
 

@@ -11,12 +11,12 @@ import java.util.List;
  * the host's network lives in a namespace), else directly.
  */
 public record Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
-                   List<Path> imageDirs, SshTarget ssh, Accelerator accelerator) {
+                   List<Path> imageDirs, SshTarget ssh, Accelerator accelerator, TlsFiles tls) {
 
     /**
      * imageDirs: the folders a domain's disk files may lie in; null or empty means the storage-dir
      * alone. ssh: null for this machine, else how to reach the other machine. accelerator: null
-     * means {@link Accelerator#AUTO}.
+     * means {@link Accelerator#AUTO}. tls: null for a host without TLS credentials.
      */
     public Host {
         qemuWrapper = qemuWrapper == null ? List.of() : List.copyOf(qemuWrapper);
@@ -26,8 +26,18 @@ public record Host(String name, InetAddress address, Path stateDir, Path storage
     }
 
     public Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
+                List<Path> imageDirs, SshTarget ssh, Accelerator accelerator) {
+        this(name, address, stateDir, storageDir, qemuWrapper, imageDirs, ssh, accelerator, null);
+    }
+
+    public Host(String name, InetAddress address, Path stateDir, Path storageDir, List<String> qemuWrapper,
                 List<Path> imageDirs) {
         this(name, address, stateDir, storageDir, qemuWrapper, imageDirs, null, null);
+    }
+
+    /** Whether this host has TLS credentials: NBD and migration with another such host are encrypted. */
+    public boolean hasTls() {
+        return tls != null;
     }
 
     /** Whether this host is another machine, reached over SSH. */

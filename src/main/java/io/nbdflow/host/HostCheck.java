@@ -36,20 +36,20 @@ public class HostCheck {
             fingerprint = connection.hostKeyFingerprint().orElse("");
         } catch (RuntimeException e) {
             return new HostReport(host.name(), address, host.isRemote(), false, message(e), null, configured, null,
-                    null, null, host.storageDir().toString(), null, null);
+                    null, null, host.storageDir().toString(), null, null, host.hasTls());
         }
         HostQemu qemu;
         try {
             qemu = probe.hostQemu(host);
         } catch (RuntimeException e) {
             return new HostReport(host.name(), address, host.isRemote(), true, "QEMU: " + message(e), null,
-                    configured, null, null, null, host.storageDir().toString(), free, fingerprint);
+                    configured, null, null, null, host.storageDir().toString(), free, fingerprint, host.hasTls());
         }
         Optional<Accelerator> effective = qemu.effective(host.accelerator());
         return new HostReport(host.name(), address, host.isRemote(), true,
                 effective.isEmpty() ? "accelerator kvm is configured, but KVM is not usable there" : null,
                 qemu.version(), configured, effective.map(HostMachines::word).orElse(null), qemu.machines().size(),
-                qemu.defaultMachine(), host.storageDir().toString(), free, fingerprint);
+                qemu.defaultMachine(), host.storageDir().toString(), free, fingerprint, host.hasTls());
     }
 
     private static String message(RuntimeException e) {

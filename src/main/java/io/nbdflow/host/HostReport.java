@@ -11,9 +11,10 @@ package io.nbdflow.host;
  * @param machineTypes           how many machine types (names and aliases) its QEMU offers
  * @param defaultMachineType     the versioned type {@code pc} stands for there, given to new domains
  * @param hostKeyFingerprint     the verified SSH host key's fingerprint; empty for this machine
+ * @param tls                    whether TLS credentials are configured for it (not whether they are valid)
  */
 public record HostReport(String name, String address, boolean remote, boolean reachable, String error,
                          String qemuVersion, String acceleratorConfigured, String acceleratorEffective,
                          Integer machineTypes, String defaultMachineType, String storageDir, Long storageFreeBytes,
-                         String hostKeyFingerprint) {
+                         String hostKeyFingerprint, boolean tls) {
 }

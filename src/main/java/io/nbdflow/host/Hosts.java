@@ -39,7 +39,7 @@ public class Hosts implements AutoCloseable {
                 .map(h -> new Host(h.name(), IpLiteral.parse(h.address()),
                         Path.of(h.stateDir()).normalize(), Path.of(h.storageDir()).normalize(), h.qemuWrapper(),
                         h.imageDirs() == null ? null : h.imageDirs().stream().map(Path::of).toList(),
-                        sshTarget(h), Accelerator.parse(h.accelerator())))
+                        sshTarget(h), Accelerator.parse(h.accelerator()), tlsFiles(h)))
                 .toList(), properties.portRange());
         all.forEach(this::createFolders);
     }
@@ -103,6 +103,12 @@ public class Hosts implements AutoCloseable {
         }
         return new SshTarget(s.host() == null ? h.address() : s.host(), s.port() == null ? 22 : s.port(),
                 s.user() == null ? "root" : s.user(), Path.of(s.identityFile()), Path.of(s.knownHosts()));
+    }
+
+    private static TlsFiles tlsFiles(NbdflowProperties.HostEntry h) {
+        NbdflowProperties.TlsEntry t = h.tls();
+        return t == null ? null : new TlsFiles(Path.of(t.ca()).normalize(), Path.of(t.cert()).normalize(),
+                Path.of(t.key()).normalize());
     }
 
     /** Closes the connections to hosts that are other machines; nothing on the hosts stops. */

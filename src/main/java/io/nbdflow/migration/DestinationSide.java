@@ -22,8 +22,25 @@ public final class DestinationSide {
     }
 
     public static void startNbdServer(QmpClient qmp, String address, int port) throws QmpException {
-        qmp.execute("nbd-server-start", Map.of("addr", Map.of("type", "inet",
-                "data", Map.of("host", address, "port", Integer.toString(port)))));
+        startNbdServer(qmp, address, port, null);
+    }
+
+    /**
+     * The NBD server, accepting only TLS clients whose certificate its credentials object
+     * {@code tlsCreds} trusts (null: plain NBD).
+     */
+    public static void startNbdServer(QmpClient qmp, String address, int port, String tlsCreds) throws QmpException {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("addr", Map.of("type", "inet", "data", Map.of("host", address, "port", Integer.toString(port))));
+        if (tlsCreds != null) {
+            args.put("tls-creds", tlsCreds);
+        }
+        qmp.execute("nbd-server-start", args);
+    }
+
+    /** The incoming migration over TLS with that credentials object: set before {@link #migrateIncoming}. */
+    public static void requireMigrationTls(QmpClient qmp, String tlsCreds) throws QmpException {
+        qmp.execute("migrate-set-parameters", Map.of("tls-creds", tlsCreds));
     }
 
     /** One writable export per disk; its NBD name must be given, or it defaults to the node name. */

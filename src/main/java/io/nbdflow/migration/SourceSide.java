@@ -90,15 +90,34 @@ public final class SourceSide {
      * backend, or the node of a domain that arrived over NBD.
      */
     public static void startMirror(QmpClient qmp, MirrorOptions mirror) throws QmpException {
+        startMirror(qmp, mirror, null);
+    }
+
+    /** {@link #startMirror(QmpClient, MirrorOptions)}, the NBD connection over TLS unless {@code tls} is null. */
+    public static void startMirror(QmpClient qmp, MirrorOptions mirror, TlsPeer tls) throws QmpException {
         String target = mirror.target();
         if (mirrorJobs(qmp).stream().anyMatch(j -> j.id().equals(MirrorJobs.jobId(target)))) {
             return; // already started (a retried step): one mirror per disk
         }
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
-        qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
+        Map<String, Object> nbd = new LinkedHashMap<>(Map.of("driver", "nbd", "node-name", node, "export", target,
                 "server", Map.of("type", "inet", "host", mirror.nbdHost(),
                         "port", Integer.toString(mirror.nbdPort()))));
+        if (tls != null) {
+            nbd.put("tls-creds", tls.credsId());
+            nbd.put("tls-hostname", tls.hostname());
+        }
+        try {
+            qmp.execute("blockdev-add", nbd);
+        } catch (QmpCommandException e) {
+            if (tls == null) {
+                throw e;
+            }
+            // QEMU's text alone ("The certificate hasn't got a known issuer") does not say which connection
+            throw new QmpCommandException(e.command(), e.errorClass(), "NBD over TLS to " + mirror.nbdHost() + ":"
+                    + mirror.nbdPort() + " (certificate checked for " + tls.hostname() + "): " + e.desc());
+        }
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", DiskNames.nodeName(target));
@@ -274,6 +293,12 @@ public final class SourceSide {
 
     /** Starts the RAM migration, pausing before switchover so the mirrors can be completed first. */
     public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond) throws QmpException {
+        startMigration(qmp, uri, bandwidthBytesPerSecond, null);
+    }
+
+    /** {@link #startMigration(QmpClient, String, long)}, over TLS unless {@code tls} is null. */
+    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond, TlsPeer tls)
+            throws QmpException {
         if (migrating(qmp)) {
             return;
         }
@@ -282,12 +307,22 @@ public final class SourceSide {
                 Map.of("capability", "events", "state", true))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
                 bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+        setMigrationTls(qmp, tls);
         qmp.execute("migrate", Map.of("uri", uri));
     }
 
     /** The legacy path: QEMU copies the disks itself ({@code blk}, or {@code inc} for the top layer). */
     public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
                                             long bandwidthBytesPerSecond) throws QmpException {
+        startLegacyMigration(qmp, uri, incremental, bandwidthBytesPerSecond, null);
+    }
+
+    /**
+     * {@link #startLegacyMigration(QmpClient, String, boolean, long)}, over TLS unless {@code tls}
+     * is null: the disks travel in the migration stream, so its encryption covers them too.
+     */
+    public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
+                                            long bandwidthBytesPerSecond, TlsPeer tls) throws QmpException {
         if (migrating(qmp)) {
             return;
         }
@@ -295,10 +330,21 @@ public final class SourceSide {
                 Map.of("capability", "events", "state", true))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
                 bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+        setMigrationTls(qmp, tls);
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("uri", uri);
         args.put(incremental ? "inc" : "blk", true);
         qmp.execute("migrate", args);
+    }
+
+    /**
+     * The migration's TLS, always set: QEMU keeps migration parameters, so a source that once
+     * migrated over TLS would otherwise try it again towards a host without it (and the reverse).
+     * The empty string turns it off.
+     */
+    private static void setMigrationTls(QmpClient qmp, TlsPeer tls) throws QmpException {
+        qmp.execute("migrate-set-parameters", Map.of("tls-creds", tls == null ? "" : tls.credsId(),
+                "tls-hostname", tls == null ? "" : tls.hostname()));
     }
 
     /**

@@ -36,6 +36,8 @@ public final class Vars {
     public static final String DOWNTIME_MS = "downtimeMs";
     public static final String TOTAL_TIME_MS = "totalTimeMs";
     public static final String BYTES_MIRRORED = "bytesMirrored";
+    /** Boolean: whether NBD and migration are encrypted with TLS (both hosts have TLS credentials). */
+    public static final String ENCRYPTED = "encrypted";
     public static final String COOKIE_BEGIN = "cookieBegin";
     public static final String COOKIE_PREPARE = "cookiePrepare";
     /** String: the copy mode each disk's mirror runs in and why (see {@link CopyModesUsed}). */

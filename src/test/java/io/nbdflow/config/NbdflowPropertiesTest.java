@@ -186,6 +186,24 @@ class NbdflowPropertiesTest {
     }
 
     @Test
+    void tlsIsBoundWithAllThreeFilesOrStopsTheStart(CapturedOutput output) {
+        runner("nbdflow.hosts[1].tls.ca=/etc/nbdflow/ca.pem", "nbdflow.hosts[1].tls.cert=/etc/nbdflow/cert.pem",
+                "nbdflow.hosts[1].tls.key=/etc/nbdflow/key.pem").run(context -> {
+            assertThat(context).hasNotFailed();
+            Hosts hosts = context.getBean(Hosts.class);
+            assertThat(hosts.get("host-a").tls()).isNull();
+            assertThat(hosts.get("host-b").tls().cert()).isEqualTo(Path.of("/etc/nbdflow/cert.pem"));
+        });
+
+        List<String> partial = validArgs();
+        partial.add("--nbdflow.hosts[0].tls.ca=/etc/nbdflow/ca.pem");
+        partial.add("--nbdflow.hosts[0].tls.cert=cert.pem");
+        assertThat(startFails(output, partial))
+                .contains("Property: nbdflow.hosts[0].tls.key").contains("is required")
+                .contains("Property: nbdflow.hosts[0].tls.cert").contains("'cert.pem' is not an absolute path");
+    }
+
+    @Test
     void aHostUnreachableTimeoutOfZeroStopsTheStart(CapturedOutput output) {
         List<String> args = validArgs();
         args.add("--nbdflow.migration.host-unreachable-timeout=0s");

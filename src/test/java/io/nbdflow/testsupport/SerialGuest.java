@@ -63,6 +63,34 @@ public final class SerialGuest {
         return file;
     }
 
+    /**
+     * Writes a boot disk like {@link #createDisk(Path)}, {@code size} bytes long, whose boot
+     * sector holds {@code inBootSector} repeated after the code (SeaBIOS loads the sector to
+     * 0x7c00: the text is then in the guest's RAM) and whose bytes from {@code offset} on hold
+     * {@code text} repeated over {@code length} bytes (on the disk only: the guest never reads them).
+     */
+    public static Path createDisk(Path file, long size, byte[] inBootSector, long offset, byte[] text, int length) {
+        createDisk(file);
+        try (java.io.RandomAccessFile disk = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            disk.setLength(size);
+            disk.seek(CODE.length);
+            disk.write(repeated(inBootSector, 510 - CODE.length));
+            disk.seek(offset);
+            disk.write(repeated(text, length));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    private static byte[] repeated(byte[] text, int length) {
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = text[i % text.length];
+        }
+        return out;
+    }
+
     /** The counters of the whole lines in that console text, in the order they appear. */
     public static List<Integer> counters(String console) {
         List<Integer> counters = new ArrayList<>();

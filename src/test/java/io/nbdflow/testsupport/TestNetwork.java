@@ -168,7 +168,8 @@ public final class TestNetwork implements AutoCloseable {
         return dir;
     }
 
-    String bridge() {
+    /** The bridge joining the hosts: where their traffic can be captured from this machine. */
+    public String bridge() {
         return bridge;
     }
 

@@ -19,6 +19,7 @@ import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.PortsExhaustedException;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.migration.TlsCredentials;
 import io.nbdflow.migration.TransportChoice;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
@@ -33,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Begin, on the source: checks the request ({@link MigrationRequest#parse}), marks the domain as
@@ -69,6 +71,7 @@ public class InspectSourceDelegate extends MigrationStep {
                 .orElseThrow(() -> refused("domain: no domain named '" + name + "'"));
         Host source = resources.hosts().get(domain.host());
         Host destination = destination(request, name, source);
+        boolean encrypted = requireTlsIfAsked(request, source, destination);
         requireDisksInImageDirs(domain, source);
         DestinationPreflight.requireBinaries(resources.hosts().connection(destination), binaries);
         QemuInstance qemu = resources.processes().find(source, name)
@@ -78,6 +81,7 @@ public class InspectSourceDelegate extends MigrationStep {
                     + resources.domains().migrationOf(name).orElse("?") + ")");
         }
         variables.writeSourceHost(source.name());
+        execution.setVariable(Vars.ENCRYPTED, encrypted);
 
         QmpClient qmp = resources.monitors().get(qemu);
         String status = SourceSide.status(qmp);
@@ -120,6 +124,35 @@ public class InspectSourceDelegate extends MigrationStep {
         // the <nbd> element says "this source can mirror to NBD"; without it the destination takes the legacy path
         variables.writeBeginCookie(new MigrationCookie(name, domain.uuid(), source.name(),
                 transport.sourceCanMirror() ? new MigrationCookie.Nbd(null, plan.announced()) : null));
+    }
+
+    /**
+     * Whether NBD and migration will be encrypted: exactly when both hosts have TLS credentials
+     * (then their files must be there). {@code requireTls} can only refuse a migration that would
+     * not be, never turn encryption off. Left out, it is true as soon as either host has TLS: a host
+     * given credentials is one whose guests must not travel in clear text, so a migration to or
+     * from a host without them is refused unless the request says {@code requireTls: false}.
+     */
+    private boolean requireTlsIfAsked(MigrationRequest request, Host source, Host destination) {
+        boolean encrypted = TlsCredentials.applies(source, destination);
+        boolean required = request.requireTls() == null ? source.hasTls() || destination.hasTls()
+                : request.requireTls();
+        if (required && !encrypted) {
+            String without = Stream.of(source, destination).filter(h -> !h.hasTls()).map(Host::name)
+                    .collect(Collectors.joining("' and '"));
+            throw refused("requireTls: NBD and migration would not be encrypted: host '" + without
+                    + "' has no tls credentials configured");
+        }
+        if (encrypted) {
+            for (Host host : List.of(source, destination)) {
+                for (Path file : List.of(host.tls().ca(), host.tls().cert(), host.tls().key())) {
+                    if (!resources.hosts().connection(host).isRegularFile(file)) {
+                        throw refused("tls: '" + file + "' of host '" + host.name() + "' is not a file there");
+                    }
+                }
+            }
+        }
+        return encrypted;
     }
 
     /** A definition stored before the host's image-dirs were enforced may still name any file: not copied. */

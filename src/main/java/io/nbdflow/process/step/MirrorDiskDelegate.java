@@ -9,6 +9,7 @@ import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.CopyModesUsed;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationTls;
 import io.nbdflow.process.MigrationVariables;
 import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
@@ -45,7 +46,8 @@ public class MirrorDiskDelegate extends MigrationStep {
                 request.bandwidthBytesPerSecond(), variables.guestWrites());
         SourceSide.startMirror(source, new MirrorOptions(disk,
                 resources.destinationHost(execution).address().getHostAddress(), variables.nbdPort(),
-                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond(), choice.mode()));
+                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond(), choice.mode()),
+                MigrationTls.source(resources, execution, source));
         execution.setVariable(Vars.MIRROR_COPY_MODE_USED, CopyModesUsed.parse(
                 execution.getVariable(Vars.MIRROR_COPY_MODE_USED)).with(disk, choice.describe()).toString());
         log.info("migration {}: mirror of {} runs {}", execution.getProcessInstanceId(), disk, choice.describe());

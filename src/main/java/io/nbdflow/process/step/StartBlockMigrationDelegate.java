@@ -7,6 +7,8 @@ import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationTls;
+import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.process.MigrationVariables;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
@@ -30,10 +32,13 @@ public class StartBlockMigrationDelegate extends MigrationStep {
         MigrationRequest request = variables.request();
         String uri = DestinationSide.tcpUri(resources.destinationHost(execution).address().getHostAddress(),
                 variables.migrationPort());
-        DestinationSide.migrateIncoming(resources.destinationMonitor(execution), uri);
+        QmpClient destination = resources.destinationMonitor(execution);
+        MigrationTls.destination(resources, execution, destination); // the disks travel in the migration stream
+        DestinationSide.migrateIncoming(destination, uri);
         variables.writePrepareCookie(new MigrationCookie(variables.domain(), null,
                 resources.destinationHost(execution).name(), null));
-        SourceSide.startLegacyMigration(resources.sourceMonitor(execution), uri,
-                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond());
+        QmpClient source = resources.sourceMonitor(execution);
+        SourceSide.startLegacyMigration(source, uri, request.copyStorage() == CopyStorage.INC,
+                request.bandwidthBytesPerSecond(), MigrationTls.source(resources, execution, source));
     }
 }

@@ -4,6 +4,8 @@ import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationTls;
+import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.process.MigrationVariables;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.springframework.stereotype.Component;
@@ -24,9 +26,10 @@ public class StartMigrationDelegate extends MigrationStep {
     protected void run(DelegateExecution execution) throws Exception {
         MigrationVariables variables = MigrationVariables.of(execution);
         resources.destinationMonitor(execution); // fail here, clearly, if the destination died while we waited
-        SourceSide.startMigration(resources.sourceMonitor(execution),
+        QmpClient qmp = resources.sourceMonitor(execution);
+        SourceSide.startMigration(qmp,
                 DestinationSide.tcpUri(resources.destinationHost(execution).address().getHostAddress(),
                         variables.migrationPort()),
-                variables.request().bandwidthBytesPerSecond());
+                variables.request().bandwidthBytesPerSecond(), MigrationTls.source(resources, execution, qmp));
     }
 }

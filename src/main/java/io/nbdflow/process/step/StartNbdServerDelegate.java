@@ -5,6 +5,7 @@ import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.PlannedDisk;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
+import io.nbdflow.process.MigrationTls;
 import io.nbdflow.process.MigrationVariables;
 
 import io.nbdflow.qmp.QmpClient;
@@ -33,7 +34,8 @@ public class StartNbdServerDelegate extends MigrationStep {
         MigrationVariables variables = MigrationVariables.of(execution);
         String address = resources.destinationHost(execution).address().getHostAddress();
         QmpClient qmp = resources.destinationMonitor(execution);
-        int nbdPort = startServer(execution, qmp, address);
+        String tlsCreds = MigrationTls.destination(resources, execution, qmp);
+        int nbdPort = startServer(execution, qmp, address, tlsCreds);
         try {
             for (PlannedDisk d : resources.plan(execution).toCopy()) {
                 DestinationSide.exportDisk(qmp, d.target());
@@ -54,24 +56,25 @@ public class StartNbdServerDelegate extends MigrationStep {
                 resources.destinationHost(execution).name(), new MigrationCookie.Nbd(nbdPort, List.of())));
     }
 
-    private int startServer(DelegateExecution execution, QmpClient qmp, String address) throws QmpException {
+    private int startServer(DelegateExecution execution, QmpClient qmp, String address, String tlsCreds)
+            throws QmpException {
         int port = MigrationVariables.of(execution).nbdPort();
         try {
-            DestinationSide.startNbdServer(qmp, address, port);
+            DestinationSide.startNbdServer(qmp, address, port, tlsCreds);
             return port;
         } catch (QmpCommandException e) {
             if (!e.desc().contains("already running")) {
-                return startOnAnotherPortIfTaken(execution, qmp, address, port, e);
+                return startOnAnotherPortIfTaken(execution, qmp, address, port, tlsCreds, e);
             }
         }
         // a redo after a crash: the destination QEMU is this migration's own and the server our earlier
         // attempt's (its port and exports maybe not as recorded): start it afresh
         DestinationSide.stopNbdServer(qmp);
         try {
-            DestinationSide.startNbdServer(qmp, address, port);
+            DestinationSide.startNbdServer(qmp, address, port, tlsCreds);
             return port;
         } catch (QmpCommandException e) {
-            return startOnAnotherPortIfTaken(execution, qmp, address, port, e);
+            return startOnAnotherPortIfTaken(execution, qmp, address, port, tlsCreds, e);
         }
     }
 
@@ -80,7 +83,7 @@ public class StartNbdServerDelegate extends MigrationStep {
      * trade it for another reserved port, once.
      */
     private int startOnAnotherPortIfTaken(DelegateExecution execution, QmpClient qmp, String address, int port,
-                                          QmpCommandException e) throws QmpException {
+                                          String tlsCreds, QmpCommandException e) throws QmpException {
         if (!e.desc().contains("in use")) {
             throw e;
         }
@@ -88,7 +91,7 @@ public class StartNbdServerDelegate extends MigrationStep {
         int other = resources.ports().reserve(resources.destinationHost(execution).address(), migrationId);
         resources.ports().release(migrationId, port);
         MigrationVariables.of(execution).writeNbdPort(other);
-        DestinationSide.startNbdServer(qmp, address, other);
+        DestinationSide.startNbdServer(qmp, address, other, tlsCreds);
         return other;
     }
 
