@@ -270,28 +270,34 @@ public final class SourceSide {
     }
 
     /** Starts the RAM migration, pausing before switchover so the mirrors can be completed first. */
-    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond) throws QmpException {
+    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond,
+                                      RamConvergence convergence) throws QmpException {
         if (migrating(qmp)) {
             return;
         }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "pause-before-switchover", "state", true),
-                Map.of("capability", "events", "state", true))));
+                Map.of("capability", "events", "state", true),
+                Map.of("capability", "auto-converge", "state", convergence.autoConverge()))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
-                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND,
+                "downtime-limit", convergence.downtimeLimitMs()));
         qmp.execute("migrate", Map.of("uri", uri));
     }
 
     /** The legacy path: QEMU copies the disks itself ({@code blk}, or {@code inc} for the top layer). */
     public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
-                                            long bandwidthBytesPerSecond) throws QmpException {
+                                            long bandwidthBytesPerSecond, RamConvergence convergence)
+            throws QmpException {
         if (migrating(qmp)) {
             return;
         }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
-                Map.of("capability", "events", "state", true))));
+                Map.of("capability", "events", "state", true),
+                Map.of("capability", "auto-converge", "state", convergence.autoConverge()))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
-                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND,
+                "downtime-limit", convergence.downtimeLimitMs()));
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("uri", uri);
         args.put(incremental ? "inc" : "blk", true);

@@ -4,6 +4,7 @@ import io.nbdflow.migration.CopyStorage;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.migration.RamConvergence;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
@@ -34,6 +35,7 @@ public class StartBlockMigrationDelegate extends MigrationStep {
         variables.writePrepareCookie(new MigrationCookie(variables.domain(), null,
                 resources.destinationHost(execution).name(), null));
         SourceSide.startLegacyMigration(resources.sourceMonitor(execution), uri,
-                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond());
+                request.copyStorage() == CopyStorage.INC, request.bandwidthBytesPerSecond(),
+                RamConvergence.of(request));
     }
 }

@@ -10,7 +10,9 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.MigrationStatus;
+import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.MirrorJobs;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
@@ -44,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  * once; a periodic re-check covers a missed event. Polling happens here, in memory: no job holds
  * an executor thread or a lock, and no history row is written per poll. What is watched is derived
  * from the process variables, so after a restart {@link #resumeWatches()} picks every wait up again.
+ * A wait that no person holds fails once neither the disks nor the RAM have progressed for the
+ * request's stall timeout ({@link StallClock}).
  */
 @Component
 public class QemuWatcher implements DisposableBean {
@@ -145,6 +149,9 @@ public class QemuWatcher implements DisposableBean {
         if (w.abortReason != null) {
             return Optional.of(Verdict.failed(failMessage, w.abortReason));
         }
+        if (w.requestProblem != null) {
+            return Optional.of(Verdict.failed(failMessage, w.requestProblem));
+        }
         Optional<QemuInstance> source;
         try {
             source = r.processes().find(w.host(Vars.SOURCE_HOST), w.domain());
@@ -172,7 +179,8 @@ public class QemuWatcher implements DisposableBean {
             MigrationStatus s = SourceSide.queryMigrate(qmp);
             // QEMU drops the disk figures once the block migration completed: keep the last seen
             w.diskTransferred = Math.max(w.diskTransferred, s.diskTransferred());
-            return blockMigrationVerdict(s, w.diskTransferred, failMessage);
+            Optional<Verdict> verdict = blockMigrationVerdict(s, w.diskTransferred, failMessage);
+            return verdict.isPresent() ? verdict : stalled(w, List.of(), s, failMessage);
         }
         List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
         Optional<String> mirrorProblem = mirrorProblem(w, jobs);
@@ -183,7 +191,8 @@ public class QemuWatcher implements DisposableBean {
             return Optional.empty(); // a person decides; meanwhile only a failing mirror or an abort ends the wait
         }
         if (w.activityId.equals(Bpmn.WAIT_STEADY_STATE)) {
-            return jobs.stream().allMatch(BlockJob::ready) ? Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY)) : Optional.empty();
+            return jobs.stream().allMatch(BlockJob::ready) ? Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY))
+                    : stalled(w, jobs, null, failMessage);
         }
         MigrationStatus s = SourceSide.queryMigrate(qmp);
         if (s.status().equals("pre-switchover")) {
@@ -193,7 +202,14 @@ public class QemuWatcher implements DisposableBean {
             return Optional.of(Verdict.failed(failMessage, "migration " + s.status()
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
-        return Optional.empty();
+        return stalled(w, jobs, s, failMessage);
+    }
+
+    /** No verdict of QEMU's yet: the migration fails if nothing has moved for the stall timeout. */
+    private static Optional<Verdict> stalled(Watch w, List<BlockJob> mirrors, MigrationStatus migration,
+                                             String failMessage) {
+        return w.stallClock.look(mirrors, migration, System.nanoTime())
+                .map(stall -> Verdict.failed(failMessage, stall));
     }
 
     /**
@@ -285,6 +301,10 @@ public class QemuWatcher implements DisposableBean {
         long sourceLostAt;
         /** The block migration's disk bytes as last reported while active (a lower bound). */
         long diskTransferred;
+        /** Counts from this watch's start: after a restart, from the restart. */
+        final StallClock stallClock;
+        /** Why the request's variables no longer pass their checks, or null. */
+        final String requestProblem;
         private QmpClient listening;
         private AutoCloseable subscription;
 
@@ -297,6 +317,15 @@ public class QemuWatcher implements DisposableBean {
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }
+            long stallTimeoutSeconds = MigrationRequest.DEFAULT_STALL_TIMEOUT_SECONDS;
+            String problem = null;
+            try {
+                stallTimeoutSeconds = MigrationVariables.of(this.vars).request().stallTimeoutSeconds();
+            } catch (MigrationStepException e) {
+                problem = e.getMessage(); // a variable changed to a refused value: the wait fails on it
+            }
+            this.stallClock = new StallClock(Duration.ofSeconds(stallTimeoutSeconds));
+            this.requestProblem = problem;
         }
 
         String domain() {

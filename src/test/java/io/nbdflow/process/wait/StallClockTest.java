@@ -1,0 +1,57 @@
+package io.nbdflow.process.wait;
+
+import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.MigrationStatus;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StallClockTest {
+    private static final long MIB = 1L << 20;
+    private static final long SECOND = 1_000_000_000L;
+
+    private static BlockJob mirror(String target, long offset, long length) {
+        return new BlockJob("nbdflow-mirror-" + target, "mirror", "running", offset, length, false, null);
+    }
+
+    private static MigrationStatus ram(long transferred, long remaining, long total) {
+        return new MigrationStatus("active", transferred, remaining, total, 0, 0, null, 0, 0);
+    }
+
+    @Test
+    void aMirrorThatStopsMovingFailsAfterTheTimeoutNamingWhatWasLeft() {
+        StallClock clock = new StallClock(Duration.ofSeconds(30));
+        assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 0)).isEmpty();
+        assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 29 * SECOND)).isEmpty();
+        assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 30 * SECOND))
+                .contains("stalled: no progress for 30 s; vda 200 of 256 MiB left");
+    }
+
+    @Test
+    void anyMovingFigureRestartsTheClock() {
+        StallClock clock = new StallClock(Duration.ofSeconds(10));
+        List<BlockJob> inSync = List.of(mirror("vda", 256 * MIB, 256 * MIB), mirror("vdb", 8 * MIB, 8 * MIB));
+        assertThat(clock.look(inSync, ram(10 * MIB, 118 * MIB, 128 * MIB), 0)).isEmpty();
+        // the RAM moves, the mirrors in sync do not
+        assertThat(clock.look(inSync, ram(20 * MIB, 108 * MIB, 128 * MIB), 9 * SECOND)).isEmpty();
+        assertThat(clock.look(inSync, ram(20 * MIB, 108 * MIB, 128 * MIB), 18 * SECOND)).isEmpty();
+        // a guest's write moves a mirror
+        List<BlockJob> written = List.of(mirror("vda", 257 * MIB, 257 * MIB), mirror("vdb", 8 * MIB, 8 * MIB));
+        assertThat(clock.look(written, ram(20 * MIB, 108 * MIB, 128 * MIB), 27 * SECOND)).isEmpty();
+        assertThat(clock.look(written, ram(20 * MIB, 108 * MIB, 128 * MIB), 37 * SECOND))
+                .contains("stalled: no progress for 10 s; RAM 108 of 128 MiB left");
+    }
+
+    @Test
+    void theBlockMigrationNamesTheDisksLeft() {
+        StallClock clock = new StallClock(Duration.ofSeconds(5));
+        MigrationStatus blk = new MigrationStatus("active", MIB, 127 * MIB, 128 * MIB, 0, 0, null, 40 * MIB,
+                24 * MIB + 1);
+        clock.look(List.of(), blk, 0);
+        assertThat(clock.look(List.of(), blk, 6 * SECOND))
+                .contains("stalled: no progress for 6 s; disks 25 of 65 MiB left, RAM 127 of 128 MiB left");
+    }
+}
