@@ -2,13 +2,10 @@ package io.nbdflow.e2e;
 
 import io.nbdflow.migration.BlockJob;
 import io.nbdflow.migration.SourceSide;
-import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.Vars;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.testsupport.Wait;
-import org.camunda.bpm.engine.OptimisticLockingException;
-import org.camunda.bpm.engine.RuntimeService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.http.HttpStatus;
@@ -111,25 +108,5 @@ class FaultInjectionTest extends DestinationFaultCases {
         s.assertSameMigrationSucceeds();
         assertThat(TestImages.verify(seen(hostA(), s.vda()), "qcow2", 0x3c, 64 * MiB, 2 * MiB))
                 .as("the guest's first write while the mirror fell behind").isTrue();
-    }
-
-    // ---- helpers
-
-    /** Overrides the computed convergence timeout before the wait for steady state starts its timer. */
-    private void shortenConvergenceTimeout(String id, String timeout) throws InterruptedException {
-        RuntimeService runtime = processEngine.getRuntimeService();
-        Wait.every(Duration.ofMillis(5)).until(Vars.CONVERGENCE_TIMEOUT + " computed", Duration.ofSeconds(60), () -> {
-            assertThat(runtime.createExecutionQuery().processInstanceId(id).activityId(Bpmn.WAIT_STEADY_STATE)
-                    .count()).as("timeout set before the wait began").isZero();
-            try {
-                if (runtime.getVariable(id, Vars.CONVERGENCE_TIMEOUT) != null) {
-                    runtime.setVariable(id, Vars.CONVERGENCE_TIMEOUT, timeout);
-                    return true;
-                }
-            } catch (OptimisticLockingException e) {
-                // a step committed meanwhile: try again
-            }
-            return false;
-        });
     }
 }

@@ -5,6 +5,7 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.host.QemuProcesses;
 import io.nbdflow.migration.SourceSide;
+import io.nbdflow.process.Bpmn;
 import io.nbdflow.process.Vars;
 import io.nbdflow.store.PortAllocator;
 import io.nbdflow.qmp.QmpClient;
@@ -14,6 +15,8 @@ import io.nbdflow.testsupport.SpringQemuTest;
 import io.nbdflow.testsupport.SshTestContext;
 import io.nbdflow.testsupport.TestImages;
 import io.nbdflow.testsupport.Wait;
+import org.camunda.bpm.engine.OptimisticLockingException;
+import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.task.Task;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
@@ -174,6 +177,24 @@ abstract class MigrationTestBase extends SpringQemuTest {
         Wait.explaining(() -> "variables " + variables(id)).until("reached " + activityId, timeout,
                 () -> processEngine.getRuntimeService().createExecutionQuery().processInstanceId(id)
                         .activityId(activityId).count() > 0);
+    }
+
+    /** Overrides the computed convergence timeout before the wait for steady state starts its timer. */
+    protected void shortenConvergenceTimeout(String id, String timeout) throws InterruptedException {
+        RuntimeService runtime = processEngine.getRuntimeService();
+        Wait.every(Duration.ofMillis(5)).until(Vars.CONVERGENCE_TIMEOUT + " computed", Duration.ofSeconds(60), () -> {
+            assertThat(runtime.createExecutionQuery().processInstanceId(id).activityId(Bpmn.WAIT_STEADY_STATE)
+                    .count()).as("timeout set before the wait began").isZero();
+            try {
+                if (runtime.getVariable(id, Vars.CONVERGENCE_TIMEOUT) != null) {
+                    runtime.setVariable(id, Vars.CONVERGENCE_TIMEOUT, timeout);
+                    return true;
+                }
+            } catch (OptimisticLockingException e) {
+                // a step committed meanwhile: try again
+            }
+            return false;
+        });
     }
 
     /** Waits (60 s at most) until the source has at least `count` mirror jobs. */

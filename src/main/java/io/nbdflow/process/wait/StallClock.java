@@ -41,7 +41,9 @@ final class StallClock {
      */
     Optional<String> look(List<BlockJob> mirrors, MigrationStatus migration, long now) {
         List<Long> figures = figures(mirrors, migration);
-        if (lastFigures == null || !figures.equals(lastFigures)) {
+        // nothing left to send is no stall: a mirror that copied everything may still sleep off
+        // its speed limit (zeroes count toward it) before QEMU calls it ready
+        if (lastFigures == null || !figures.equals(lastFigures) || left(mirrors, migration).isEmpty()) {
             lastFigures = figures;
             lastProgressAt = now;
             return Optional.empty();
@@ -51,7 +53,7 @@ final class StallClock {
             return Optional.empty();
         }
         return Optional.of("stalled: no progress for " + Duration.ofNanos(still).toSeconds() + " s; "
-                + left(mirrors, migration));
+                + String.join(", ", left(mirrors, migration)));
     }
 
     private static List<Long> figures(List<BlockJob> mirrors, MigrationStatus migration) {
@@ -64,8 +66,8 @@ final class StallClock {
         return figures;
     }
 
-    /** "vda 200 of 256 MiB left, RAM 96 of 128 MiB left": each copy that has something left. */
-    static String left(List<BlockJob> mirrors, MigrationStatus migration) {
+    /** Each copy that has something left: "vda 200 of 256 MiB left", "RAM 96 of 128 MiB left". */
+    private static List<String> left(List<BlockJob> mirrors, MigrationStatus migration) {
         List<String> parts = new ArrayList<>();
         mirrors.stream().sorted(Comparator.comparing(BlockJob::id)).filter(j -> j.length() > j.offset())
                 .forEach(j -> parts.add(target(j) + " " + ofMiB(j.length() - j.offset(), j.length())));
@@ -73,10 +75,10 @@ final class StallClock {
             parts.add("disks " + ofMiB(migration.diskRemaining(), migration.diskTransferred()
                     + migration.diskRemaining()));
         }
-        if (migration != null) {
+        if (migration != null && migration.remaining() > 0) {
             parts.add("RAM " + ofMiB(migration.remaining(), migration.total()));
         }
-        return parts.isEmpty() ? "nothing left to copy" : String.join(", ", parts);
+        return parts;
     }
 
     private static String target(BlockJob job) {

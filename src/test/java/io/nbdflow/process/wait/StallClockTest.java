@@ -54,4 +54,16 @@ class StallClockTest {
         assertThat(clock.look(List.of(), blk, 6 * SECOND))
                 .contains("stalled: no progress for 6 s; disks 25 of 65 MiB left, RAM 127 of 128 MiB left");
     }
+
+    @Test
+    void aMirrorWithNothingLeftIsNoStall() {
+        StallClock clock = new StallClock(Duration.ofSeconds(5));
+        List<BlockJob> copied = List.of(mirror("vda", 8 * MIB, 8 * MIB));
+        clock.look(copied, null, 0);
+        assertThat(clock.look(copied, null, 60 * SECOND)).isEmpty();
+        // a write of the guest: something is left again, counted from the last look with nothing left
+        assertThat(clock.look(List.of(mirror("vda", 8 * MIB, 9 * MIB)), null, 61 * SECOND)).isEmpty();
+        assertThat(clock.look(List.of(mirror("vda", 8 * MIB, 9 * MIB)), null, 66 * SECOND))
+                .contains("stalled: no progress for 6 s; vda 1 of 9 MiB left");
+    }
 }
