@@ -124,8 +124,15 @@ public class QemuWatcher implements DisposableBean {
                     unwatch(w.executionId);
                 }
             } catch (RuntimeException | QmpException e) {
-                // a passing fault (monitor reconnecting): the next round tries again; the wait's
-                // timer bounds how long that can go on
+                // a passing fault (monitor reconnecting): the next round tries again; the stall
+                // timeout and the wait's timer bound how long that can go on
+                Optional<String> stall = w.activityId.equals(Bpmn.APPROVE_SWITCHOVER) ? Optional.empty()
+                        : w.stallClock.noAnswer(e.getMessage(), System.nanoTime());
+                if (stall.isPresent() && correlate(w, Verdict.failed(failMessage(w), stall.get()))) {
+                    w.done = true;
+                    unwatch(w.executionId);
+                    return;
+                }
                 if (w.faults++ % 30 == 0) {
                     log.warn("watch of migration {} at {}: {}", w.processInstanceId, w.activityId, e.toString());
                 }
@@ -144,8 +151,7 @@ public class QemuWatcher implements DisposableBean {
     }
 
     private Optional<Verdict> verdict(Watch w) throws QmpException {
-        boolean mirrorWait = w.activityId.equals(Bpmn.WAIT_STEADY_STATE) || w.activityId.equals(Bpmn.APPROVE_SWITCHOVER);
-        String failMessage = mirrorWait ? Bpmn.MESSAGE_MIRROR_FAILED : Bpmn.MESSAGE_MIGRATION_FAILED;
+        String failMessage = failMessage(w);
         if (w.abortReason != null) {
             return Optional.of(Verdict.failed(failMessage, w.abortReason));
         }
@@ -203,6 +209,12 @@ public class QemuWatcher implements DisposableBean {
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
         return stalled(w, jobs, s, failMessage);
+    }
+
+    /** The message that fails the wait: a mirror failed, or the (RAM or block) migration did. */
+    private static String failMessage(Watch w) {
+        boolean mirrorWait = w.activityId.equals(Bpmn.WAIT_STEADY_STATE) || w.activityId.equals(Bpmn.APPROVE_SWITCHOVER);
+        return mirrorWait ? Bpmn.MESSAGE_MIRROR_FAILED : Bpmn.MESSAGE_MIGRATION_FAILED;
     }
 
     /** No verdict of QEMU's yet: the migration fails if nothing has moved for the stall timeout. */
@@ -324,7 +336,7 @@ public class QemuWatcher implements DisposableBean {
             } catch (MigrationStepException e) {
                 problem = e.getMessage(); // a variable changed to a refused value: the wait fails on it
             }
-            this.stallClock = new StallClock(Duration.ofSeconds(stallTimeoutSeconds));
+            this.stallClock = new StallClock(Duration.ofSeconds(stallTimeoutSeconds), System.nanoTime());
             this.requestProblem = problem;
         }
 

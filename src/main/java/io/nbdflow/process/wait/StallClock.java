@@ -17,19 +17,26 @@ import java.util.Optional;
  * any moved figure (a mirror's offset, the RAM or the block migration's bytes sent) is progress,
  * and once nothing has moved for the timeout the clock names what stalled and how much was left.
  * <p>
- * The clock lives in memory with its watch, and starts at the watch's first look: after a restart
- * of the application it counts again from then, so a stalled migration fails at the latest one
- * timeout after the restart.
+ * A look that gets no answer shows no progress either: QEMU 7.2 flushes every block node, the
+ * mirrors' NBD targets too, when it stops the guest for the switchover, in its main loop, so a
+ * destination that stopped reading leaves the source's monitor without an answer.
+ * <p>
+ * The clock lives in memory with its watch, and starts with the watch: after a restart of the
+ * application it counts again from then, so a stalled migration fails at the latest one timeout
+ * after the restart.
  */
 final class StallClock {
     private static final long MIB = 1L << 20;
 
     private final Duration timeout;
     private List<Long> lastFigures;
+    private List<String> lastLeft = List.of();
     private long lastProgressAt;
 
-    StallClock(Duration timeout) {
+    /** @param startedAt System.nanoTime() when the watch began */
+    StallClock(Duration timeout, long startedAt) {
         this.timeout = timeout;
+        this.lastProgressAt = startedAt;
     }
 
     /**
@@ -41,9 +48,10 @@ final class StallClock {
      */
     Optional<String> look(List<BlockJob> mirrors, MigrationStatus migration, long now) {
         List<Long> figures = figures(mirrors, migration);
+        lastLeft = left(mirrors, migration);
         // nothing left to send is no stall: a mirror that copied everything may still sleep off
         // its speed limit (zeroes count toward it) before QEMU calls it ready
-        if (lastFigures == null || !figures.equals(lastFigures) || left(mirrors, migration).isEmpty()) {
+        if (lastFigures == null || !figures.equals(lastFigures) || lastLeft.isEmpty()) {
             lastFigures = figures;
             lastProgressAt = now;
             return Optional.empty();
@@ -53,7 +61,23 @@ final class StallClock {
             return Optional.empty();
         }
         return Optional.of("stalled: no progress for " + Duration.ofNanos(still).toSeconds() + " s; "
-                + String.join(", ", left(mirrors, migration)));
+                + String.join(", ", lastLeft));
+    }
+
+    /**
+     * A look that failed (QEMU did not answer, or answered nothing usable): no progress seen.
+     * Returns why the migration failed once the last progress is the timeout ago.
+     *
+     * @param why what went wrong with the look
+     */
+    Optional<String> noAnswer(String why, long now) {
+        long still = now - lastProgressAt;
+        if (still < timeout.toNanos()) {
+            return Optional.empty();
+        }
+        return Optional.of("stalled: no progress for " + Duration.ofNanos(still).toSeconds() + " s; "
+                + (lastLeft.isEmpty() ? "" : String.join(", ", lastLeft) + " when last seen; ")
+                + "then no answer: " + why);
     }
 
     private static List<Long> figures(List<BlockJob> mirrors, MigrationStatus migration) {

@@ -23,7 +23,7 @@ class StallClockTest {
 
     @Test
     void aMirrorThatStopsMovingFailsAfterTheTimeoutNamingWhatWasLeft() {
-        StallClock clock = new StallClock(Duration.ofSeconds(30));
+        StallClock clock = new StallClock(Duration.ofSeconds(30), 0);
         assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 0)).isEmpty();
         assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 29 * SECOND)).isEmpty();
         assertThat(clock.look(List.of(mirror("vda", 56 * MIB, 256 * MIB)), null, 30 * SECOND))
@@ -32,7 +32,7 @@ class StallClockTest {
 
     @Test
     void anyMovingFigureRestartsTheClock() {
-        StallClock clock = new StallClock(Duration.ofSeconds(10));
+        StallClock clock = new StallClock(Duration.ofSeconds(10), 0);
         List<BlockJob> inSync = List.of(mirror("vda", 256 * MIB, 256 * MIB), mirror("vdb", 8 * MIB, 8 * MIB));
         assertThat(clock.look(inSync, ram(10 * MIB, 118 * MIB, 128 * MIB), 0)).isEmpty();
         // the RAM moves, the mirrors in sync do not
@@ -47,7 +47,7 @@ class StallClockTest {
 
     @Test
     void theBlockMigrationNamesTheDisksLeft() {
-        StallClock clock = new StallClock(Duration.ofSeconds(5));
+        StallClock clock = new StallClock(Duration.ofSeconds(5), 0);
         MigrationStatus blk = new MigrationStatus("active", MIB, 127 * MIB, 128 * MIB, 0, 0, null, 40 * MIB,
                 24 * MIB + 1);
         clock.look(List.of(), blk, 0);
@@ -57,7 +57,7 @@ class StallClockTest {
 
     @Test
     void aMirrorWithNothingLeftIsNoStall() {
-        StallClock clock = new StallClock(Duration.ofSeconds(5));
+        StallClock clock = new StallClock(Duration.ofSeconds(5), 0);
         List<BlockJob> copied = List.of(mirror("vda", 8 * MIB, 8 * MIB));
         clock.look(copied, null, 0);
         assertThat(clock.look(copied, null, 60 * SECOND)).isEmpty();
@@ -65,5 +65,17 @@ class StallClockTest {
         assertThat(clock.look(List.of(mirror("vda", 8 * MIB, 9 * MIB)), null, 61 * SECOND)).isEmpty();
         assertThat(clock.look(List.of(mirror("vda", 8 * MIB, 9 * MIB)), null, 66 * SECOND))
                 .contains("stalled: no progress for 6 s; vda 1 of 9 MiB left");
+    }
+
+    @Test
+    void lookingWithoutAnAnswerIsNoProgress() {
+        StallClock clock = new StallClock(Duration.ofSeconds(10), 0);
+        assertThat(clock.noAnswer("query-block-jobs: no reply", 9 * SECOND)).isEmpty();
+        assertThat(clock.noAnswer("query-block-jobs: no reply", 10 * SECOND))
+                .contains("stalled: no progress for 10 s; then no answer: query-block-jobs: no reply");
+        clock.look(List.of(mirror("vda", 8 * MIB, 8 * MIB)), ram(MIB, 3 * MIB, 128 * MIB), 20 * SECOND);
+        assertThat(clock.noAnswer("query-migrate: no reply", 29 * SECOND)).isEmpty();
+        assertThat(clock.noAnswer("query-migrate: no reply", 31 * SECOND)).contains("stalled: no progress for 11 s; "
+                + "RAM 3 of 128 MiB left when last seen; then no answer: query-migrate: no reply");
     }
 }
