@@ -29,6 +29,7 @@ abstract class RamConvergenceCases extends MigrationTestBase {
 
     @Test
     void aDestinationThatStopsReadingStallsTheMirrorAndTheMigrationRollsBack() throws Exception {
+        // (the migration started again after a rollback is DestinationFaultCases' part)
         FaultScenario s = scenario("stall-mirror", 256 * MiB, 64 * MiB, Map.of("destinationHost", "host-b"));
         s.migrate(Map.of("destinationHost", "host-b", "bandwidthMiBps", 8, "stallTimeoutSeconds", 8));
         long destination = 0;
@@ -51,7 +52,6 @@ abstract class RamConvergenceCases extends MigrationTestBase {
         assertThat(s.failureReason()).startsWith("stalled: no progress for ").containsPattern("; vda \\d+ of \\d+ MiB left");
         assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
         s.assertRolledBack();
-        s.assertSameMigrationSucceeds();
     }
 
     // ---- helpers
