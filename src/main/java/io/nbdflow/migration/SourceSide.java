@@ -292,44 +292,51 @@ public final class SourceSide {
     }
 
     /** Starts the RAM migration, pausing before switchover so the mirrors can be completed first. */
-    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond) throws QmpException {
-        startMigration(qmp, uri, bandwidthBytesPerSecond, null);
+    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond,
+                                      RamConvergence convergence) throws QmpException {
+        startMigration(qmp, uri, bandwidthBytesPerSecond, convergence, null);
     }
 
-    /** {@link #startMigration(QmpClient, String, long)}, over TLS unless {@code tls} is null. */
-    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond, TlsPeer tls)
-            throws QmpException {
+    /** {@link #startMigration(QmpClient, String, long, RamConvergence)}, over TLS unless {@code tls} is null. */
+    public static void startMigration(QmpClient qmp, String uri, long bandwidthBytesPerSecond,
+                                      RamConvergence convergence, TlsPeer tls) throws QmpException {
         if (migrating(qmp)) {
             return;
         }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "pause-before-switchover", "state", true),
-                Map.of("capability", "events", "state", true))));
+                Map.of("capability", "events", "state", true),
+                Map.of("capability", "auto-converge", "state", convergence.autoConverge()))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
-                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND,
+                "downtime-limit", convergence.downtimeLimitMs()));
         setMigrationTls(qmp, tls);
         qmp.execute("migrate", Map.of("uri", uri));
     }
 
     /** The legacy path: QEMU copies the disks itself ({@code blk}, or {@code inc} for the top layer). */
     public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
-                                            long bandwidthBytesPerSecond) throws QmpException {
-        startLegacyMigration(qmp, uri, incremental, bandwidthBytesPerSecond, null);
+                                            long bandwidthBytesPerSecond, RamConvergence convergence)
+            throws QmpException {
+        startLegacyMigration(qmp, uri, incremental, bandwidthBytesPerSecond, convergence, null);
     }
 
     /**
-     * {@link #startLegacyMigration(QmpClient, String, boolean, long)}, over TLS unless {@code tls}
-     * is null: the disks travel in the migration stream, so its encryption covers them too.
+     * {@link #startLegacyMigration(QmpClient, String, boolean, long, RamConvergence)}, over TLS unless
+     * {@code tls} is null: the disks travel in the migration stream, so its encryption covers them too.
      */
     public static void startLegacyMigration(QmpClient qmp, String uri, boolean incremental,
-                                            long bandwidthBytesPerSecond, TlsPeer tls) throws QmpException {
+                                            long bandwidthBytesPerSecond, RamConvergence convergence,
+                                            TlsPeer tls) throws QmpException {
         if (migrating(qmp)) {
             return;
         }
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
-                Map.of("capability", "events", "state", true))));
+                Map.of("capability", "events", "state", true),
+                Map.of("capability", "auto-converge", "state", convergence.autoConverge()))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
-                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
+                bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND,
+                "downtime-limit", convergence.downtimeLimitMs()));
         setMigrationTls(qmp, tls);
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("uri", uri);

@@ -25,6 +25,7 @@ import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.DiskPlan;
 import io.nbdflow.migration.MirrorOptions;
 import io.nbdflow.migration.MigrationStatus;
+import io.nbdflow.migration.RamConvergence;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpException;
@@ -105,7 +106,8 @@ final class BareSequence {
             long steady = ms(t0);
             phases.put("steady state", steady);
 
-            SourceSide.startMigration(src, DestinationSide.tcpUri(address, migrationPort), 0);
+            SourceSide.startMigration(src, DestinationSide.tcpUri(address, migrationPort), 0,
+                    RamConvergence.DEFAULT);
             awaitPreSwitchover(src, wake);
             phases.put("pre-switchover", ms(t0));
             SourceSide.completeMirrors(src, STEP_TIMEOUT);

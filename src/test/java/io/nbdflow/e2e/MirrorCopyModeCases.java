@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The mirror's copy mode against a guest that dirties its disk faster than the bandwidth limit
- * lets the mirror copy ({@link DirtyingGuest}: 8 MiB/s against 2 MiB/s), on real QEMU: a
+ * lets the mirror copy ({@link DiskDirtier}: 8 MiB/s against 2 MiB/s), on real QEMU: a
  * write-blocking mirror (asked for, or chosen by {@code auto} from the guest's write rate) gets in
  * sync while the guest goes on writing, and the copy holds every write; a background one never
  * does (in {@link MirrorCopyModeTest}).
@@ -40,7 +40,7 @@ abstract class MirrorCopyModeCases extends MigrationTestBase {
     protected void migratesWhileTheGuestDirties(String name, String mode, String recordedMode) throws Exception {
         Path vda = startDomain(name, MEMORY_MIB, Map.of("vda", 64 * MiB), MiB);
         String id;
-        try (QmpClient qmp = tools(name); DirtyingGuest guest = DirtyingGuest.start(qmp)) {
+        try (QmpClient qmp = tools(name); DiskDirtier guest = DiskDirtier.start(qmp)) {
             guest.awaitAreaWritten();
             id = migrate(name, Map.of("destinationHost", "host-b", "bandwidthMiBps", LIMIT_MIBPS,
                     "mirrorCopyMode", mode, "approveSwitchover", true));
@@ -48,7 +48,7 @@ abstract class MirrorCopyModeCases extends MigrationTestBase {
             int writes = guest.stop();
             System.out.printf("%s: in sync with the guest writing %d MiB/s (limit %d MiB/s), %d writes of 2 MiB%n",
                     mode, 8, LIMIT_MIBPS, writes);
-            DirtyingGuest.write(qmp, LAST_PATTERN, LAST_OFFSET, MiB);
+            DiskDirtier.write(qmp, LAST_PATTERN, LAST_OFFSET, MiB);
             approve(id);
         }
         awaitEnd(id, Duration.ofSeconds(120));
@@ -62,8 +62,8 @@ abstract class MirrorCopyModeCases extends MigrationTestBase {
         stop(name);
         assertThat(TestImages.verify(copy, "qcow2", LAST_PATTERN, LAST_OFFSET, MiB))
                 .as("the guest's last write, on the destination").isTrue();
-        assertThat(TestImages.verify(copy, "qcow2", DirtyingGuest.PATTERN, DirtyingGuest.AREA_OFFSET,
-                DirtyingGuest.AREA_LENGTH)).as("the guest's writes during the mirror, on the destination").isTrue();
+        assertThat(TestImages.verify(copy, "qcow2", DiskDirtier.PATTERN, DiskDirtier.AREA_OFFSET,
+                DiskDirtier.AREA_LENGTH)).as("the guest's writes during the mirror, on the destination").isTrue();
         assertThat(TestImages.compare(seen(hostA(), vda), copy)).as("the copy equals the source").isTrue();
     }
 }

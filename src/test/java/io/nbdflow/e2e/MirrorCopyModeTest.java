@@ -26,7 +26,7 @@ class MirrorCopyModeTest extends MirrorCopyModeCases {
     @Test
     void backgroundNeverGetsInSyncAndRollsBack() throws Exception {
         FaultScenario s = scenario("cm-bg", MEMORY_MIB, Map.of("vda", 64 * MiB), MiB, Map.of());
-        try (QmpClient qmp = tools(s.name()); DirtyingGuest guest = DirtyingGuest.start(qmp)) {
+        try (QmpClient qmp = tools(s.name()); DiskDirtier guest = DiskDirtier.start(qmp)) {
             guest.awaitAreaWritten();
             String id = s.migrate(Map.of("destinationHost", "host-b", "bandwidthMiBps", LIMIT_MIBPS,
                     "mirrorCopyMode", "background"));
@@ -39,8 +39,8 @@ class MirrorCopyModeTest extends MirrorCopyModeCases {
         assertThat((String) s.variables().get(Vars.MIRROR_COPY_MODE_USED)).isEqualTo("vda: background (requested)");
         s.assertRolledBack();
         stop(s.name());
-        assertThat(TestImages.verify(seen(hostA(), s.vda()), "qcow2", DirtyingGuest.PATTERN,
-                DirtyingGuest.AREA_OFFSET, DirtyingGuest.AREA_LENGTH)).as("the guest's writes, in the source").isTrue();
+        assertThat(TestImages.verify(seen(hostA(), s.vda()), "qcow2", DiskDirtier.PATTERN,
+                DiskDirtier.AREA_OFFSET, DiskDirtier.AREA_LENGTH)).as("the guest's writes, in the source").isTrue();
         assertThat(TestImages.verify(seen(hostA(), s.vda()), "qcow2", 0x11, 0, MiB))
                 .as("the source's data from before").isTrue();
     }

@@ -2,7 +2,7 @@ package io.nbdflow.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -50,17 +50,7 @@ public final class SerialGuest {
      * Writes the boot disk (raw, 1 MiB: SeaBIOS does not boot a disk of one sector) to that file.
      */
     public static Path createDisk(Path file) {
-        byte[] disk = new byte[1024 * 1024];
-        System.arraycopy(CODE, 0, disk, 0, CODE.length);
-        disk[510] = 0x55;
-        disk[511] = (byte) 0xAA;
-        try {
-            Files.createDirectories(file.getParent());
-            Files.write(file, disk);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return BootSector.createDisk(file, CODE);
     }
 
     /**

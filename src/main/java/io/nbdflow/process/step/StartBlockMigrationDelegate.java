@@ -4,6 +4,7 @@ import io.nbdflow.migration.CopyStorage;
 import io.nbdflow.migration.DestinationSide;
 import io.nbdflow.migration.MigrationCookie;
 import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.migration.RamConvergence;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
@@ -39,6 +40,7 @@ public class StartBlockMigrationDelegate extends MigrationStep {
                 resources.destinationHost(execution).name(), null));
         QmpClient source = resources.sourceMonitor(execution);
         SourceSide.startLegacyMigration(source, uri, request.copyStorage() == CopyStorage.INC,
-                request.bandwidthBytesPerSecond(), MigrationTls.source(resources, execution, source));
+                request.bandwidthBytesPerSecond(), RamConvergence.of(request),
+                MigrationTls.source(resources, execution, source));
     }
 }

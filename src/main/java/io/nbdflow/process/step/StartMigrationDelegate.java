@@ -1,6 +1,8 @@
 package io.nbdflow.process.step;
 
 import io.nbdflow.migration.DestinationSide;
+import io.nbdflow.migration.MigrationRequest;
+import io.nbdflow.migration.RamConvergence;
 import io.nbdflow.migration.SourceSide;
 import io.nbdflow.process.MigrationResources;
 import io.nbdflow.process.MigrationStep;
@@ -12,7 +14,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Perform: starts the RAM migration to the destination's incoming port, with
- * {@code pause-before-switchover} so the mirrors can be completed before the guest moves.
+ * {@code pause-before-switchover} so the mirrors can be completed before the guest moves, and with
+ * the request's downtime limit and auto-converge.
  */
 @Component("startMigrationDelegate")
 public class StartMigrationDelegate extends MigrationStep {
@@ -25,11 +28,13 @@ public class StartMigrationDelegate extends MigrationStep {
     @Override
     protected void run(DelegateExecution execution) throws Exception {
         MigrationVariables variables = MigrationVariables.of(execution);
+        MigrationRequest request = variables.request();
         resources.destinationMonitor(execution); // fail here, clearly, if the destination died while we waited
         QmpClient qmp = resources.sourceMonitor(execution);
         SourceSide.startMigration(qmp,
                 DestinationSide.tcpUri(resources.destinationHost(execution).address().getHostAddress(),
                         variables.migrationPort()),
-                variables.request().bandwidthBytesPerSecond(), MigrationTls.source(resources, execution, qmp));
+                request.bandwidthBytesPerSecond(), RamConvergence.of(request),
+                MigrationTls.source(resources, execution, qmp));
     }
 }

@@ -11,8 +11,10 @@ import io.nbdflow.host.Host;
 import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.host.QemuInstance;
 import io.nbdflow.migration.BlockJob;
+import io.nbdflow.migration.MigrationRequest;
 import io.nbdflow.migration.MigrationStatus;
 import io.nbdflow.migration.MirrorCopyMode;
+import io.nbdflow.migration.MigrationStepException;
 import io.nbdflow.migration.MirrorJobs;
 import io.nbdflow.migration.WriteBlockingSwitch;
 import io.nbdflow.migration.SourceSide;
@@ -47,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  * once; a periodic re-check covers a missed event. Polling happens here, in memory: no job holds
  * an executor thread or a lock, and no history row is written per poll. What is watched is derived
  * from the process variables, so after a restart {@link #resumeWatches()} picks every wait up again.
+ * A wait that no person holds fails once neither the disks nor the RAM have progressed for the
+ * request's stall timeout ({@link StallClock}).
  */
 @Component
 public class QemuWatcher implements DisposableBean {
@@ -123,8 +127,15 @@ public class QemuWatcher implements DisposableBean {
                     unwatch(w.executionId);
                 }
             } catch (RuntimeException | QmpException e) {
-                // a passing fault (monitor reconnecting): the next round tries again; the wait's
-                // timer bounds how long that can go on
+                // a passing fault (monitor reconnecting): the next round tries again; the stall
+                // timeout and the wait's timer bound how long that can go on
+                Optional<String> stall = w.activityId.equals(Bpmn.APPROVE_SWITCHOVER) ? Optional.empty()
+                        : w.stallClock.noAnswer(e.getMessage(), System.nanoTime());
+                if (stall.isPresent() && correlate(w, Verdict.failed(failMessage(w), stall.get()))) {
+                    w.done = true;
+                    unwatch(w.executionId);
+                    return;
+                }
                 if (w.faults++ % 30 == 0) {
                     log.warn("watch of migration {} at {}: {}", w.processInstanceId, w.activityId, e.toString());
                 }
@@ -143,10 +154,12 @@ public class QemuWatcher implements DisposableBean {
     }
 
     private Optional<Verdict> verdict(Watch w) throws QmpException {
-        boolean mirrorWait = w.activityId.equals(Bpmn.WAIT_STEADY_STATE) || w.activityId.equals(Bpmn.APPROVE_SWITCHOVER);
-        String failMessage = mirrorWait ? Bpmn.MESSAGE_MIRROR_FAILED : Bpmn.MESSAGE_MIGRATION_FAILED;
+        String failMessage = failMessage(w);
         if (w.abortReason != null) {
             return Optional.of(Verdict.failed(failMessage, w.abortReason));
+        }
+        if (w.requestProblem != null) {
+            return Optional.of(Verdict.failed(failMessage, w.requestProblem));
         }
         Optional<QemuInstance> source;
         try {
@@ -175,7 +188,8 @@ public class QemuWatcher implements DisposableBean {
             MigrationStatus s = SourceSide.queryMigrate(qmp);
             // QEMU drops the disk figures once the block migration completed: keep the last seen
             w.diskTransferred = Math.max(w.diskTransferred, s.diskTransferred());
-            return blockMigrationVerdict(s, w.diskTransferred, failMessage);
+            Optional<Verdict> verdict = blockMigrationVerdict(s, w.diskTransferred, failMessage);
+            return verdict.isPresent() ? verdict : stalled(w, List.of(), s, failMessage);
         }
         List<BlockJob> jobs = SourceSide.mirrorJobs(qmp);
         Optional<String> mirrorProblem = mirrorProblem(w, jobs);
@@ -187,7 +201,7 @@ public class QemuWatcher implements DisposableBean {
         }
         if (w.activityId.equals(Bpmn.WAIT_STEADY_STATE)) {
             if (!jobs.stream().allMatch(BlockJob::ready)) {
-                return Optional.empty();
+                return stalled(w, jobs, null, failMessage);
             }
             return switchesToWriteBlocking(w, qmp) ? writeBlockingVerdict(w, qmp)
                     : Optional.of(Verdict.done(Bpmn.MESSAGE_MIRRORS_READY));
@@ -200,7 +214,20 @@ public class QemuWatcher implements DisposableBean {
             return Optional.of(Verdict.failed(failMessage, "migration " + s.status()
                     + (s.errorDesc() == null ? "" : ": " + s.errorDesc())));
         }
-        return Optional.empty();
+        return stalled(w, jobs, s, failMessage);
+    }
+
+    /** The message that fails the wait: a mirror failed, or the (RAM or block) migration did. */
+    private static String failMessage(Watch w) {
+        boolean mirrorWait = w.activityId.equals(Bpmn.WAIT_STEADY_STATE) || w.activityId.equals(Bpmn.APPROVE_SWITCHOVER);
+        return mirrorWait ? Bpmn.MESSAGE_MIRROR_FAILED : Bpmn.MESSAGE_MIGRATION_FAILED;
+    }
+
+    /** No verdict of QEMU's yet: the migration fails if nothing has moved for the stall timeout. */
+    private static Optional<Verdict> stalled(Watch w, List<BlockJob> mirrors, MigrationStatus migration,
+                                             String failMessage) {
+        return w.stallClock.look(mirrors, migration, System.nanoTime())
+                .map(stall -> Verdict.failed(failMessage, stall));
     }
 
     /**
@@ -336,6 +363,10 @@ public class QemuWatcher implements DisposableBean {
         Boolean switchWanted;
         /** The switch of the mirrors to write-blocking once they are ready (see switchesToWriteBlocking). */
         final WriteBlockingSwitch writeBlockingSwitch;
+        /** Counts from this watch's start: after a restart, from the restart. */
+        final StallClock stallClock;
+        /** Why the request's variables no longer pass their checks, or null. */
+        final String requestProblem;
         private QmpClient listening;
         private AutoCloseable subscription;
 
@@ -349,6 +380,15 @@ public class QemuWatcher implements DisposableBean {
             if (Boolean.TRUE.equals(vars.get(Vars.ABORT_REQUESTED))) {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }
+            long stallTimeoutSeconds = MigrationRequest.DEFAULT_STALL_TIMEOUT_SECONDS;
+            String problem = null;
+            try {
+                stallTimeoutSeconds = MigrationVariables.of(this.vars).request().stallTimeoutSeconds();
+            } catch (MigrationStepException e) {
+                problem = e.getMessage(); // a variable changed to a refused value: the wait fails on it
+            }
+            this.stallClock = new StallClock(Duration.ofSeconds(stallTimeoutSeconds), System.nanoTime());
+            this.requestProblem = problem;
         }
 
         String domain() {

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a mirror's filter, and counted in {@code query-blockstats} like the guest's I/O (plain
  * {@code write} is not counted there).
  */
-final class DirtyingGuest implements AutoCloseable {
+final class DiskDirtier implements AutoCloseable {
     static final int PATTERN = 0x3c;
     static final long CHUNK = 2L << 20;
     static final long AREA_OFFSET = 8L << 20;
@@ -30,15 +30,15 @@ final class DirtyingGuest implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopping;
 
-    private DirtyingGuest(QmpClient qmp) {
+    private DiskDirtier(QmpClient qmp) {
         this.qmp = qmp;
         this.thread = new Thread(this::run, "dirtying-guest");
         thread.setDaemon(true);
     }
 
     /** Starts writing through that monitor (the domain's qmp-tools.sock). */
-    static DirtyingGuest start(QmpClient qmp) {
-        DirtyingGuest guest = new DirtyingGuest(qmp);
+    static DiskDirtier start(QmpClient qmp) {
+        DiskDirtier guest = new DiskDirtier(qmp);
         guest.thread.start();
         return guest;
     }
