@@ -3,6 +3,7 @@ package io.nbdflow.process.undo;
 import io.nbdflow.host.HostUnreachableException;
 import io.nbdflow.process.QemuGoneException;
 import io.nbdflow.qmp.QmpClosedException;
+import io.nbdflow.qmp.QmpTimeoutException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 
@@ -38,10 +39,22 @@ public abstract class QemuUndo implements JavaDelegate {
         throw e;
     }
 
+    /**
+     * This undo's QEMU runs but its monitor did not answer in time (frozen, or stuck on I/O). By
+     * default the job tries again. Returns whether {@link #afterwards} still runs.
+     */
+    protected boolean monitorSilent(DelegateExecution execution, QmpTimeoutException e) throws QmpTimeoutException {
+        throw e;
+    }
+
     @Override
     public final void execute(DelegateExecution execution) throws Exception {
         try {
             undo(execution);
+        } catch (QmpTimeoutException silent) {
+            if (!monitorSilent(execution, silent)) {
+                return;
+            }
         } catch (QemuGoneException gone) {
             // the QEMU died meanwhile: nothing of ours runs there any more
         } catch (QmpClosedException closed) {
