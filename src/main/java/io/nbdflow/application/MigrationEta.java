@@ -1,29 +1,44 @@
 package io.nbdflow.application;
 
+import io.nbdflow.process.Bpmn;
+
 import java.util.List;
 import java.util.OptionalDouble;
 
 /**
  * The time left of a migration, from what is copied, what is left and how fast it goes. The model:
  * <ul>
+ * <li>The steps before the copy (inspect, pre-create disks, start the destination and its NBD
+ *     server): the ones not done yet at the pace this migration's earlier ones went (they take
+ *     seconds, more on a busy host), counting one more step of a second so that the first step's
+ *     pace (which includes waiting to be picked up) does not weigh alone.</li>
  * <li>Disks are mirrored side by side, each at its own pace (a bandwidth limit applies to each
  *     mirror): the copy is done when the slowest disk is, i.e. the largest of each disk's bytes
  *     left divided by its observed rate (the bandwidth limit while no rate was observed yet).</li>
  * <li>The RAM is sent after the disks are in sync. Before that, what it will send is estimated as
  *     the part of the guest's memory the guest ever touched (see
  *     {@link io.nbdflow.host.GuestMemory}; the memory size when that cannot be read), at the
- *     bandwidth limit, else at the pace the disks went (the same link). While the RAM is sent,
- *     its bytes left divided by the pace they go down at.</li>
- * <li>After the RAM: a fixed allowance for the switchover and the steps after it (resume on the
- *     destination, stop the source), which take about that long whatever the sizes.</li>
+ *     bandwidth limit, else at the pace the disks went (the same link). While the RAM is sent, the
+ *     same at the pace it is sent: on the first pass the touched part not sent yet, after it what
+ *     QEMU says remains (pages the guest dirtied again).</li>
+ * <li>After the disks and the RAM: a fixed allowance for the step that starts the RAM migration
+ *     and for the switchover and the steps after it (resume on the destination, stop the source),
+ *     which take about that long whatever the sizes; counted down a third per step once there.</li>
  * </ul>
  * The phase's time left is the copy's for the disk mirror steps and the RAM's for the RAM steps;
  * other steps have none. A migration waiting for a person's approval has no estimate at all, nor
  * one rolling back or taking the legacy block path. Unknown is said as empty, never guessed.
  */
 final class MigrationEta {
-    /** The switchover and the steps after it: measured at 1–3 s on local and SSH hosts. */
-    static final double AFTER_RAM_SECONDS = 2.0;
+    /** Starting the RAM migration, the switchover and the steps after it: measured at 2–5 s on a busy machine. */
+    static final double AFTER_RAM_SECONDS = 3.0;
+    /** The steps after the RAM, in the order they run. */
+    static final List<String> AFTER_RAM = List.of(Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION, Bpmn.STOP_SOURCE);
+    /** A step before the copy, until one of this migration's has finished. */
+    static final double PREPARATION_STEP_SECONDS = 1.0;
+    /** The steps before the copy, in the order they run. */
+    static final List<String> PREPARATION = List.of(Bpmn.INSPECT_SOURCE, Bpmn.CHECK_BLOCK_JOBS, Bpmn.PRECREATE_DISKS,
+            Bpmn.START_DESTINATION, Bpmn.START_NBD_SERVER);
 
     /** Where a migration is, for the purpose of estimating: the steps in the order they run. */
     enum Stage { BEFORE_COPY, MIRROR, APPROVAL, RAM, SWITCHOVER, OTHER }
@@ -32,10 +47,7 @@ final class MigrationEta {
     record DiskLeft(long bytes, OptionalDouble rate) {
     }
 
-    /**
-     * The RAM: bytes still to send (estimated before it began), the pace they go down at (empty
-     * before the RAM phase or until observed).
-     */
+    /** The RAM: bytes still to send (estimated before it began), the pace it is sent at (empty until observed). */
     record RamLeft(long bytes, OptionalDouble rate) {
     }
 
@@ -48,23 +60,45 @@ final class MigrationEta {
     }
 
     /**
-     * @param limit the bandwidth limit in bytes/s (each mirror's, and the RAM's), 0 for none
-     * @param secondsPastRam how long the migration has been in the switchover steps (0 before)
+     * The time the steps before the copy still take, the migration being at that step (an id of
+     * {@link #PREPARATION}) that long after it started.
      */
-    static Estimate estimate(Stage stage, List<DiskLeft> disks, RamLeft ram, long limit, double secondsPastRam) {
-        double afterRam = Math.max(0, AFTER_RAM_SECONDS - secondsPastRam);
+    static double preparationSeconds(String step, double secondsSinceStart) {
+        int done = Math.max(0, PREPARATION.indexOf(step));
+        double pace = (secondsSinceStart + PREPARATION_STEP_SECONDS) / (done + 1);
+        return (PREPARATION.size() - done) * pace;
+    }
+
+    /** The time the steps after the RAM still take, the migration being at that step (half of it done). */
+    static double afterRamSeconds(String step) {
+        int at = AFTER_RAM.indexOf(step);
+        if (at < 0) {
+            at = Bpmn.GATEWAY_MIGRATED.equals(step) ? 1 : 0;
+        }
+        return (AFTER_RAM.size() - at - 0.5) * AFTER_RAM_SECONDS / AFTER_RAM.size();
+    }
+
+    /**
+     * @param step the main flow's step the migration is at (an activity id), if any
+     * @param secondsSinceStart how long ago the migration started
+     * @param limit the bandwidth limit in bytes/s (each mirror's, and the RAM's), 0 for none
+     */
+    static Estimate estimate(Stage stage, String step, double secondsSinceStart, List<DiskLeft> disks, RamLeft ram,
+                             long limit) {
+        double afterRam = AFTER_RAM_SECONDS;
+        double preparation = stage == Stage.BEFORE_COPY ? preparationSeconds(step, secondsSinceStart) : 0;
         return switch (stage) {
             case BEFORE_COPY, MIRROR -> {
                 Double copy = copySeconds(disks, limit);
                 Double sendRam = ramSeconds(ram, ramRate(ram, disks, limit));
-                Double total = copy == null || sendRam == null ? null : copy + sendRam + afterRam;
+                Double total = copy == null || sendRam == null ? null : preparation + copy + sendRam + afterRam;
                 yield new Estimate(stage == Stage.MIRROR ? copy : null, total);
             }
             case RAM -> {
                 Double sendRam = ramSeconds(ram, ramRate(ram, disks, limit));
                 yield new Estimate(sendRam, sendRam == null ? null : sendRam + afterRam);
             }
-            case SWITCHOVER -> new Estimate(afterRam, afterRam);
+            case SWITCHOVER -> new Estimate(afterRamSeconds(step), afterRamSeconds(step));
             case APPROVAL, OTHER -> Estimate.UNKNOWN;
         };
     }

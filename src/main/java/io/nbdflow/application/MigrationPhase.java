@@ -38,8 +38,8 @@ class MigrationPhase {
         this.history = history;
     }
 
-    /** The phase's name and stage. */
-    record Phase(String name, MigrationEta.Stage stage) {
+    /** The phase's name and stage, and the step of the main flow it is at (null if none). */
+    record Phase(String name, MigrationEta.Stage stage, String step) {
     }
 
     Phase of(String processInstanceId, String processDefinitionId) {
@@ -55,21 +55,23 @@ class MigrationPhase {
                     .processInstanceId(processInstanceId).orderByHistoricActivityInstanceStartTime().desc()
                     .listPage(0, 1);
             if (last.isEmpty()) {
-                return new Phase(MigrationView.PHASE_STARTING, MigrationEta.Stage.BEFORE_COPY);
+                return new Phase(MigrationView.PHASE_STARTING, MigrationEta.Stage.BEFORE_COPY, null);
             }
             ids.add(last.get(0).getActivityId());
         }
         Set<String> names = new LinkedHashSet<>();
         // a rollback interrupts the main flow: then only its own steps (stage OTHER) are left
         MigrationEta.Stage stage = MigrationEta.Stage.OTHER;
+        String step = null;
         for (String id : ids) {
             String activity = inner(id);
             names.add(name(model, activity));
             if (stage == MigrationEta.Stage.OTHER) {
                 stage = stage(activity);
+                step = stage == MigrationEta.Stage.OTHER ? null : activity;
             }
         }
-        return new Phase(String.join(", ", names), stage);
+        return new Phase(String.join(", ", names), stage, step);
     }
 
     /** The innermost activity instances and the waiting transitions, in the tree's order. */

@@ -169,22 +169,27 @@ public class MigrationService {
 
         Optional<MigrationStatus> migration = source.flatMap(MigrationService::queryMigrate);
         MigrationView.RamProgress ram = null;
-        MigrationEta.RamLeft ramLeft;
-        if (migration.isPresent() && !migration.get().status().equals("none")) {
+        long touched = guestMemoryToSend(vars, sourceQemu, tracker, now);
+        MigrationEta.RamLeft ramLeft = new MigrationEta.RamLeft(touched, OptionalDouble.empty());
+        if (migration.isPresent()) {
             MigrationStatus m = migration.get();
-            OptionalDouble sent = tracker.ramSent(now, m.transferred());
-            // zero pages cost QEMU next to nothing to send, so the remaining RAM goes down faster than bytes
-            // are sent: its own pace is the one to divide by
-            OptionalDouble done = tracker.ramDone(now, Math.max(0, m.total() - m.remaining()));
-            ram = new MigrationView.RamProgress(m.status(), m.transferred(), m.remaining(), rounded(sent));
-            ramLeft = new MigrationEta.RamLeft(m.remaining(), done);
-        } else {
-            ram = migration.map(m -> new MigrationView.RamProgress(m.status(), m.transferred(), m.remaining()))
-                    .orElse(null);
-            ramLeft = new MigrationEta.RamLeft(guestMemoryToSend(vars, sourceQemu, tracker, now), OptionalDouble.empty());
+            if (m.status().equals("none")) {
+                ram = new MigrationView.RamProgress(m.status(), m.transferred(), m.remaining());
+            } else {
+                OptionalDouble sent = tracker.ramSent(now, m.transferred());
+                ram = new MigrationView.RamProgress(m.status(), m.transferred(), m.remaining(), rounded(sent));
+                // QEMU's remaining counts the pages the guest never touched, which cost next to nothing to
+                // send: on the first pass, what is still to send is the touched part not sent yet
+                long toSend = m.transferred() < touched ? Math.min(m.remaining(), touched - m.transferred())
+                        : m.remaining();
+                ramLeft = new MigrationEta.RamLeft(toSend, sent);
+            }
         }
-        double pastRam = phase.stage() == MigrationEta.Stage.SWITCHOVER ? tracker.secondsPastRam(now) : 0;
-        MigrationEta.Estimate eta = MigrationEta.estimate(phase.stage(), disksLeft, ramLeft, limit, pastRam);
+        // before the first step has planned the disks, what is to copy is not known
+        MigrationEta.Estimate eta = vars.get(Vars.DISK_PLAN) == null ? MigrationEta.Estimate.UNKNOWN
+                : MigrationEta.estimate(phase.stage(), phase.step(),
+                Math.max(0, System.currentTimeMillis() - hpi.getStartTime().getTime()) / 1000.0, disksLeft, ramLeft,
+                limit);
 
         return new MigrationView(id, text(vars, Vars.DOMAIN), text(vars, Vars.DESTINATION_HOST), phase.name(),
                 text(vars, Vars.STORAGE_TRANSPORT), disks, ram, text(vars, Vars.OUTCOME),
@@ -270,9 +275,9 @@ public class MigrationService {
         return rate.isPresent() ? Math.round(Math.max(0, rate.getAsDouble())) : null;
     }
 
-    /** Whole seconds, rounded up so that "0" only says nothing is left. */
+    /** Whole seconds, the nearest. */
     private static Long seconds(Double s) {
-        return s == null ? null : (long) Math.ceil(Math.max(0, s));
+        return s == null ? null : Math.round(Math.max(0, s));
     }
 
     private static void putIfPresent(Map<String, Object> vars, String name, Object value) {

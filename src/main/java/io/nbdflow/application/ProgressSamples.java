@@ -53,11 +53,9 @@ public class ProgressSamples {
     public static final class Tracker {
         private final Map<String, RateMeter> disks = new HashMap<>();
         private final RateMeter ramSent = new RateMeter();
-        private final RateMeter ramDone = new RateMeter();
         private boolean guestMemoryRead;
         private long guestMemoryReadAt;
         private OptionalLong guestMemory = OptionalLong.empty();
-        private long pastRamSince = -1;
 
         /** A disk's mirror offset now; answers the disk's smoothed bytes per second. */
         public synchronized OptionalDouble disk(String target, long nanos, long offset) {
@@ -72,12 +70,6 @@ public class ProgressSamples {
             return ramSent.rate();
         }
 
-        /** The RAM bytes dealt with so far (total minus remaining); answers how fast the remaining goes down. */
-        public synchronized OptionalDouble ramDone(long nanos, long done) {
-            ramDone.update(nanos, done);
-            return ramDone.rate();
-        }
-
         /** The guest's touched memory, read through {@code reader} at most every few seconds. */
         public synchronized OptionalLong guestMemory(long nanos, Supplier<OptionalLong> reader) {
             if (!guestMemoryRead || nanos - guestMemoryReadAt > GUEST_MEMORY_TTL_NANOS) {
@@ -86,14 +78,6 @@ public class ProgressSamples {
                 guestMemoryReadAt = nanos;
             }
             return guestMemory;
-        }
-
-        /** Seconds since this node first saw the migration past the RAM phase (0 the first time). */
-        public synchronized double secondsPastRam(long nanos) {
-            if (pastRamSince < 0) {
-                pastRamSince = nanos;
-            }
-            return (nanos - pastRamSince) / 1e9;
         }
     }
 }

@@ -22,8 +22,8 @@ class MigrationEtaTest {
     void disksCopySideBySideSoTheSlowestOneDecidesThenTheRamAndTheSwitchover() {
         List<MigrationEta.DiskLeft> disks = List.of(new MigrationEta.DiskLeft(40 * MIB, mibps(4)),
                 new MigrationEta.DiskLeft(8 * MIB, mibps(8)), new MigrationEta.DiskLeft(0, NONE));
-        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, disks,
-                new MigrationEta.RamLeft(16 * MIB, NONE), 8 * MIB, 0);
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, disks,
+                new MigrationEta.RamLeft(16 * MIB, NONE), 8 * MIB);
 
         assertThat(e.phaseSeconds()).isCloseTo(10.0, within(1e-9));
         // the RAM goes at the limit before its own pace was seen
@@ -33,12 +33,13 @@ class MigrationEtaTest {
     @Test
     void withoutALimitTheDisksRateIsUsedBeforeAnyIsSeenNothingIsGuessed() {
         List<MigrationEta.DiskLeft> unseen = List.of(new MigrationEta.DiskLeft(40 * MIB, NONE));
-        assertThat(MigrationEta.estimate(Stage.MIRROR, unseen, new MigrationEta.RamLeft(MIB, NONE), 0, 0))
+        assertThat(MigrationEta.estimate(Stage.MIRROR, null, 0, unseen, new MigrationEta.RamLeft(MIB, NONE), 0))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
 
         List<MigrationEta.DiskLeft> seen = List.of(new MigrationEta.DiskLeft(40 * MIB, mibps(20)),
                 new MigrationEta.DiskLeft(0, mibps(20)));
-        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, seen, new MigrationEta.RamLeft(80 * MIB, NONE), 0, 0);
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, seen,
+                new MigrationEta.RamLeft(80 * MIB, NONE), 0);
         assertThat(e.phaseSeconds()).isCloseTo(2.0, within(1e-9));
         // the RAM crosses the same link as both mirrors together
         assertThat(e.totalSeconds()).isCloseTo(2 + 2 + AFTER_RAM_SECONDS, within(1e-9));
@@ -46,24 +47,37 @@ class MigrationEtaTest {
 
     @Test
     void theRamPhaseGoesByTheRamsOwnPaceAndTheSwitchoverCountsDown() {
-        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, List.of(),
-                new MigrationEta.RamLeft(30 * MIB, mibps(60)), 8 * MIB, 0);
+        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, null, 0, List.of(),
+                new MigrationEta.RamLeft(30 * MIB, mibps(60)), 8 * MIB);
         assertThat(ram.phaseSeconds()).isCloseTo(0.5, within(1e-9));
         assertThat(ram.totalSeconds()).isCloseTo(0.5 + AFTER_RAM_SECONDS, within(1e-9));
 
-        MigrationEta.Estimate switching = MigrationEta.estimate(Stage.SWITCHOVER, List.of(),
-                new MigrationEta.RamLeft(0, NONE), 0, 0.5);
-        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SECONDS - 0.5, within(1e-9));
-        assertThat(MigrationEta.estimate(Stage.SWITCHOVER, List.of(), new MigrationEta.RamLeft(0, NONE), 0, 60)
-                .totalSeconds()).isZero();
+        // counted down a third per step, half of the current one taken as done
+        MigrationEta.Estimate switching = MigrationEta.estimate(Stage.SWITCHOVER, "Task_SwitchOver", 30, List.of(),
+                new MigrationEta.RamLeft(0, NONE), 0);
+        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SECONDS * 2.5 / 3, within(1e-9));
+        assertThat(MigrationEta.estimate(Stage.SWITCHOVER, "Task_StopSource", 30, List.of(),
+                new MigrationEta.RamLeft(0, NONE), 0).totalSeconds()).isCloseTo(AFTER_RAM_SECONDS * 0.5 / 3,
+                within(1e-9));
+    }
+
+    @Test
+    void stepsBeforeTheCopyGoAtThePaceTheEarlierOnesWent() {
+        assertThat(MigrationEta.preparationSeconds("Task_InspectSource", 0)).isEqualTo(5.0);
+        // two steps done in 5 s, plus one of a second: the current one and the two after it at 2 s each
+        assertThat(MigrationEta.preparationSeconds("Task_PrecreateDisks", 5.0)).isCloseTo(6.0, within(1e-9));
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.BEFORE_COPY, "Task_PrecreateDisks", 5.0,
+                List.of(new MigrationEta.DiskLeft(40 * MIB, NONE)), new MigrationEta.RamLeft(0, NONE), 8 * MIB);
+        assertThat(e.phaseSeconds()).isNull();
+        assertThat(e.totalSeconds()).isCloseTo(6 + 5 + AFTER_RAM_SECONDS, within(1e-9));
     }
 
     @Test
     void aPersonsApprovalOrARollbackHasNoEstimate() {
         List<MigrationEta.DiskLeft> disks = List.of(new MigrationEta.DiskLeft(0, mibps(8)));
-        assertThat(MigrationEta.estimate(Stage.APPROVAL, disks, new MigrationEta.RamLeft(MIB, NONE), MIB, 0))
+        assertThat(MigrationEta.estimate(Stage.APPROVAL, null, 0, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
-        assertThat(MigrationEta.estimate(Stage.OTHER, disks, new MigrationEta.RamLeft(MIB, NONE), MIB, 0))
+        assertThat(MigrationEta.estimate(Stage.OTHER, null, 0, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
     }
 
