@@ -21,17 +21,24 @@ import java.util.OptionalDouble;
  *     bandwidth limit, else at the pace the disks went (the same link). While the RAM is sent, the
  *     same at the pace it is sent: on the first pass the touched part not sent yet, after it what
  *     QEMU says remains (pages the guest dirtied again).</li>
- * <li>After the disks and the RAM: a fixed allowance for the step that starts the RAM migration
- *     and for the switchover and the steps after it (resume on the destination, stop the source),
- *     which take about that long whatever the sizes; counted down a third per step once there.</li>
+ * <li>After the disks and the RAM: the step that starts the RAM migration, the switchover and the
+ *     steps after it (resume on the destination, stop the source). Like the steps before the copy,
+ *     they take the same time whatever the sizes, mostly the engine picking up each step and QEMU
+ *     answering on the same hosts, so they are taken as {@link #AFTER_RAM_SHARE} of the time this
+ *     migration's preparation took; counted down a third per step once there.</li>
  * </ul>
  * The phase's time left is the copy's for the disk mirror steps and the RAM's for the RAM steps;
  * other steps have none. A migration waiting for a person's approval has no estimate at all, nor
  * one rolling back or taking the legacy block path. Unknown is said as empty, never guessed.
  */
 final class MigrationEta {
-    /** Starting the RAM migration, the switchover and the steps after it: measured at 2–5 s on a busy machine. */
-    static final double AFTER_RAM_SECONDS = 3.0;
+    /**
+     * The steps after the RAM against the preparation: 0.3–0.7 measured (1.5–5 s after 4–12 s) on a
+     * busy machine, two cores running several migrations at once.
+     */
+    static final double AFTER_RAM_SHARE = 0.4;
+    /** The steps after the RAM when the preparation's time is not known (the legacy path). */
+    static final double AFTER_RAM_SECONDS = 2.5;
     /** The steps after the RAM, in the order they run. */
     static final List<String> AFTER_RAM = List.of(Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION, Bpmn.STOP_SOURCE);
     /** A step before the copy, until one of this migration's has finished. */
@@ -69,24 +76,31 @@ final class MigrationEta {
         return (PREPARATION.size() - done) * pace;
     }
 
-    /** The time the steps after the RAM still take, the migration being at that step (half of it done). */
-    static double afterRamSeconds(String step) {
+    /** All the steps after the RAM, the preparation having taken that long (negative: not known). */
+    static double afterRamSeconds(double preparationTook) {
+        return preparationTook < 0 ? AFTER_RAM_SECONDS : AFTER_RAM_SHARE * preparationTook;
+    }
+
+    /** What the steps after the RAM still take, the migration being at that one of them (half of it done). */
+    static double afterRamLeft(String step, double preparationTook) {
         int at = AFTER_RAM.indexOf(step);
         if (at < 0) {
             at = Bpmn.GATEWAY_MIGRATED.equals(step) ? 1 : 0;
         }
-        return (AFTER_RAM.size() - at - 0.5) * AFTER_RAM_SECONDS / AFTER_RAM.size();
+        return (AFTER_RAM.size() - at - 0.5) * afterRamSeconds(preparationTook) / AFTER_RAM.size();
     }
 
     /**
      * @param step the main flow's step the migration is at (an activity id), if any
      * @param secondsSinceStart how long ago the migration started
+     * @param preparationTook how long after the start the copy began, in seconds; negative while not begun
      * @param limit the bandwidth limit in bytes/s (each mirror's, and the RAM's), 0 for none
      */
-    static Estimate estimate(Stage stage, String step, double secondsSinceStart, List<DiskLeft> disks, RamLeft ram,
-                             long limit) {
-        double afterRam = AFTER_RAM_SECONDS;
+    static Estimate estimate(Stage stage, String step, double secondsSinceStart, double preparationTook,
+                             List<DiskLeft> disks, RamLeft ram, long limit) {
         double preparation = stage == Stage.BEFORE_COPY ? preparationSeconds(step, secondsSinceStart) : 0;
+        double took = stage == Stage.BEFORE_COPY ? secondsSinceStart + preparation : preparationTook;
+        double afterRam = afterRamSeconds(took);
         return switch (stage) {
             case BEFORE_COPY, MIRROR -> {
                 Double copy = copySeconds(disks, limit);
@@ -98,7 +112,7 @@ final class MigrationEta {
                 Double sendRam = ramSeconds(ram, ramRate(ram, disks, limit));
                 yield new Estimate(sendRam, sendRam == null ? null : sendRam + afterRam);
             }
-            case SWITCHOVER -> new Estimate(afterRamSeconds(step), afterRamSeconds(step));
+            case SWITCHOVER -> new Estimate(afterRamLeft(step, took), afterRamLeft(step, took));
             case APPROVAL, OTHER -> Estimate.UNKNOWN;
         };
     }

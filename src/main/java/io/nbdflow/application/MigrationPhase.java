@@ -94,7 +94,7 @@ class MigrationPhase {
                 ? activityId.substring(0, activityId.length() - MULTI_INSTANCE_BODY.length()) : activityId;
     }
 
-    /** The element's name in the diagram; an unnamed one by its id made readable ("Task_MirrorDisks" → "Mirror disks"). */
+    /** The element's name in the diagram; an unnamed one's id made readable ("Task_MirrorDisks" → "Mirror disks"). */
     static String name(BpmnModelInstance model, String activityId) {
         ModelElementInstance element = model == null ? null : model.getModelElementById(activityId);
         if (element instanceof FlowElement f && f.getName() != null && !f.getName().isBlank()) {

@@ -36,7 +36,8 @@ public final class ProgressText {
         long sent = ram == null ? 0 : ram.transferred();
         long left = ram == null ? 0 : ram.remaining();
         lines.add(String.format("  RAM  %s %d MiB sent%s", bar(sent, sent + left), sent / MIB,
-                ram == null ? "" : "  " + ram.status() + (ram.status().equals("active") ? rate(ram.bytesPerSecond()) : "")));
+                ram == null ? "" : "  " + ram.status()
+                        + (ram.status().equals("active") ? rate(ram.bytesPerSecond()) : "")));
         return lines;
     }
 
