@@ -19,13 +19,14 @@ import java.util.OptionalDouble;
  *     the part of the guest's memory the guest ever touched (see
  *     {@link io.nbdflow.host.GuestMemory}; the memory size when that cannot be read), at the
  *     bandwidth limit, else at the pace the disks went (the same link). While the RAM is sent, the
- *     same at the pace it is sent: on the first pass the touched part not sent yet, after it what
- *     QEMU says remains (pages the guest dirtied again).</li>
+ *     same at the pace it is sent; on the first pass, of what QEMU says remains, as much as the
+ *     part already scanned needed sending per byte (QEMU sends a zero page as a few bytes), and
+ *     no more than the touched part not sent yet; after it what QEMU says remains.</li>
  * <li>After the disks and the RAM: the step that starts the RAM migration, the switchover and the
  *     steps after it (resume on the destination, stop the source). Like the steps before the copy,
  *     they take the same time whatever the sizes, mostly the engine picking up each step and QEMU
  *     answering on the same hosts, so they are taken as {@link #AFTER_RAM_SHARE} of the time this
- *     migration's preparation took; counted down a third per step once there.</li>
+ *     migration's preparation took; counted down a quarter per step once there.</li>
  * </ul>
  * The phase's time left is the copy's for the disk mirror steps and the RAM's for the RAM steps;
  * other steps have none. A migration waiting for a person's approval has no estimate at all, nor
@@ -39,8 +40,9 @@ final class MigrationEta {
     static final double AFTER_RAM_SHARE = 0.4;
     /** The steps after the RAM when the preparation's time is not known (the legacy path). */
     static final double AFTER_RAM_SECONDS = 2.5;
-    /** The steps after the RAM, in the order they run. */
-    static final List<String> AFTER_RAM = List.of(Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION, Bpmn.STOP_SOURCE);
+    /** The steps besides copying once the disks are in sync, in the order they run (the first starts the RAM). */
+    static final List<String> AFTER_RAM = List.of(Bpmn.START_MIGRATION, Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION,
+            Bpmn.STOP_SOURCE);
     /** A step before the copy, until one of this migration's has finished. */
     static final double PREPARATION_STEP_SECONDS = 1.0;
     /** The steps before the copy, in the order they run. */
@@ -81,13 +83,22 @@ final class MigrationEta {
         return preparationTook < 0 ? AFTER_RAM_SECONDS : AFTER_RAM_SHARE * preparationTook;
     }
 
-    /** What the steps after the RAM still take, the migration being at that one of them (half of it done). */
+    /**
+     * What the steps after the RAM still take, the migration being at that step: all of them before
+     * the RAM began, else those not done (the current one taken as half done; none of them while
+     * the RAM is sent, the RAM having its own estimate).
+     */
     static double afterRamLeft(String step, double preparationTook) {
-        int at = AFTER_RAM.indexOf(step);
-        if (at < 0) {
-            at = Bpmn.GATEWAY_MIGRATED.equals(step) ? 1 : 0;
+        int at = step == null ? -1 : AFTER_RAM.indexOf(step);
+        double left;
+        if (Bpmn.WAIT_SWITCHOVER_POINT.equals(step)) {
+            left = AFTER_RAM.size() - 1;
+        } else if (Bpmn.GATEWAY_MIGRATED.equals(step)) {
+            left = AFTER_RAM.size() - 2;
+        } else {
+            left = at < 0 ? AFTER_RAM.size() : AFTER_RAM.size() - at - 0.5;
         }
-        return (AFTER_RAM.size() - at - 0.5) * afterRamSeconds(preparationTook) / AFTER_RAM.size();
+        return left * afterRamSeconds(preparationTook) / AFTER_RAM.size();
     }
 
     /**
@@ -100,7 +111,7 @@ final class MigrationEta {
                              List<DiskLeft> disks, RamLeft ram, long limit) {
         double preparation = stage == Stage.BEFORE_COPY ? preparationSeconds(step, secondsSinceStart) : 0;
         double took = stage == Stage.BEFORE_COPY ? secondsSinceStart + preparation : preparationTook;
-        double afterRam = afterRamSeconds(took);
+        double afterRam = afterRamLeft(step, took);
         return switch (stage) {
             case BEFORE_COPY, MIRROR -> {
                 Double copy = copySeconds(disks, limit);
@@ -112,7 +123,7 @@ final class MigrationEta {
                 Double sendRam = ramSeconds(ram, ramRate(ram, disks, limit));
                 yield new Estimate(sendRam, sendRam == null ? null : sendRam + afterRam);
             }
-            case SWITCHOVER -> new Estimate(afterRamLeft(step, took), afterRamLeft(step, took));
+            case SWITCHOVER -> new Estimate(afterRam, afterRam);
             case APPROVAL, OTHER -> Estimate.UNKNOWN;
         };
     }

@@ -179,11 +179,7 @@ public class MigrationService {
             } else {
                 OptionalDouble sent = tracker.ramSent(now, m.transferred());
                 ram = new MigrationView.RamProgress(m.status(), m.transferred(), m.remaining(), rounded(sent));
-                // QEMU's remaining counts the pages the guest never touched, which cost next to nothing to
-                // send: on the first pass, what is still to send is the touched part not sent yet
-                long toSend = m.transferred() < touched ? Math.min(m.remaining(), touched - m.transferred())
-                        : m.remaining();
-                ramLeft = new MigrationEta.RamLeft(toSend, sent);
+                ramLeft = new MigrationEta.RamLeft(ramToSend(m, touched), sent);
             }
         }
         // before the first step has planned the disks, what is to copy is not known
@@ -196,6 +192,21 @@ public class MigrationService {
                 text(vars, Vars.STORAGE_TRANSPORT), disks, ram, text(vars, Vars.OUTCOME),
                 text(vars, Vars.FAILURE_REASON), number(vars, Vars.DOWNTIME_MS), number(vars, Vars.TOTAL_TIME_MS),
                 number(vars, Vars.BYTES_MIRRORED), seconds(eta.phaseSeconds()), seconds(eta.totalSeconds()));
+    }
+
+    /**
+     * What the RAM migration still has to send. QEMU's remaining counts every page not scanned yet,
+     * but a zero page costs a few bytes: on the first pass (less sent than the guest touched), the
+     * rest is taken to need as much per byte as the part scanned so far did, and no more than the
+     * touched part not sent yet. After it, the pages dirtied again, as QEMU says.
+     */
+    static long ramToSend(MigrationStatus m, long touched) {
+        long scanned = m.total() - m.remaining();
+        if (m.transferred() >= touched || scanned <= 0) {
+            return m.remaining();
+        }
+        double perByte = Math.min(1.0, m.transferred() / (double) scanned);
+        return Math.min(touched - m.transferred(), (long) Math.ceil(m.remaining() * perByte));
     }
 
     private static double secondsSince(java.util.Date time) {

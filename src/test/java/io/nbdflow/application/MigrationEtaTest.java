@@ -47,17 +47,18 @@ class MigrationEtaTest {
 
     @Test
     void theRamPhaseGoesByTheRamsOwnPaceAndTheSwitchoverCountsDown() {
-        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, null, 0, 10, List.of(),
+        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, "Task_WaitSwitchoverPoint", 0, 10, List.of(),
                 new MigrationEta.RamLeft(30 * MIB, mibps(60)), 8 * MIB);
         assertThat(ram.phaseSeconds()).isCloseTo(0.5, within(1e-9));
-        assertThat(ram.totalSeconds()).isCloseTo(0.5 + AFTER_RAM_SHARE * 10, within(1e-9));
+        // the step that started the RAM is done: three of the four steps after the sync are left
+        assertThat(ram.totalSeconds()).isCloseTo(0.5 + AFTER_RAM_SHARE * 10 * 3 / 4, within(1e-9));
 
-        // counted down a third per step, half of the current one taken as done
+        // counted down a quarter per step, half of the current one taken as done
         MigrationEta.Estimate switching = MigrationEta.estimate(Stage.SWITCHOVER, "Task_SwitchOver", 30, 10, List.of(),
                 new MigrationEta.RamLeft(0, NONE), 0);
-        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 2.5 / 3, within(1e-9));
+        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 2.5 / 4, within(1e-9));
         assertThat(MigrationEta.estimate(Stage.SWITCHOVER, "Task_StopSource", 30, 10, List.of(),
-                new MigrationEta.RamLeft(0, NONE), 0).totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 0.5 / 3,
+                new MigrationEta.RamLeft(0, NONE), 0).totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 0.5 / 4,
                 within(1e-9));
     }
 
@@ -71,6 +72,22 @@ class MigrationEtaTest {
         assertThat(e.phaseSeconds()).isNull();
         // the steps after the RAM: a share of the whole preparation, 5 s gone and 6 s to come
         assertThat(e.totalSeconds()).isCloseTo(6 + 5 + AFTER_RAM_SHARE * 11, within(1e-9));
+    }
+
+    @Test
+    void theRamStillToSendFollowsHowFullTheScannedPartWas() {
+        // 96 of 128 MiB scanned with 1 MiB sent: the other 32 MiB are taken to need a third of a MiB
+        io.nbdflow.migration.MigrationStatus firstPass = new io.nbdflow.migration.MigrationStatus("active", MIB,
+                32 * MIB, 128 * MIB, 0, 0, null, 0);
+        assertThat(MigrationService.ramToSend(firstPass, 10 * MIB)).isEqualTo((32 * MIB + 95) / 96); // rounded up
+        // never more than the touched part not sent yet
+        io.nbdflow.migration.MigrationStatus full = new io.nbdflow.migration.MigrationStatus("active", 8 * MIB,
+                100 * MIB, 128 * MIB, 0, 0, null, 0);
+        assertThat(MigrationService.ramToSend(full, 10 * MIB)).isEqualTo(2 * MIB);
+        // after the first pass: what QEMU says remains (pages dirtied again)
+        io.nbdflow.migration.MigrationStatus again = new io.nbdflow.migration.MigrationStatus("active", 20 * MIB,
+                3 * MIB, 128 * MIB, 0, 0, null, 0);
+        assertThat(MigrationService.ramToSend(again, 10 * MIB)).isEqualTo(3 * MIB);
     }
 
     @Test

@@ -25,7 +25,7 @@ class SshRateAndEtaTest extends RateAndEtaTest {
 
     @Override
     long limitMiBps() {
-        return 8;
+        return 4;
     }
 
     @Override
