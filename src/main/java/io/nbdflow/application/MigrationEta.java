@@ -9,9 +9,10 @@ import java.util.OptionalDouble;
  * The time left of a migration, from what is copied, what is left and how fast it goes. The model:
  * <ul>
  * <li>The steps before the copy (inspect, pre-create disks, start the destination and its NBD
- *     server): the ones not done yet at the pace this migration's earlier ones went (they take
- *     seconds, more on a busy host), counting one more step of a second so that the first step's
- *     pace (which includes waiting to be picked up) does not weigh alone.</li>
+ *     server): the ones not done yet, the current one half done, at the pace this migration's
+ *     earlier ones went (they take seconds, more on a busy host), counting two more steps of a
+ *     second each so that the first steps' pace (which includes waiting to be picked up) does
+ *     not weigh alone.</li>
  * <li>Disks are mirrored side by side, each at its own pace (a bandwidth limit applies to each
  *     mirror): the copy is done when the slowest disk is, i.e. the largest of each disk's bytes
  *     left divided by its observed rate (the bandwidth limit while no rate was observed yet).</li>
@@ -23,10 +24,9 @@ import java.util.OptionalDouble;
  *     part already scanned needed sending per byte (QEMU sends a zero page as a few bytes), and
  *     no more than the touched part not sent yet; after it what QEMU says remains.</li>
  * <li>After the disks and the RAM: the step that starts the RAM migration, the switchover and the
- *     steps after it (resume on the destination, stop the source). Like the steps before the copy,
- *     they take the same time whatever the sizes, mostly the engine picking up each step and QEMU
- *     answering on the same hosts, so they are taken as {@link #AFTER_RAM_SHARE} of the time this
- *     migration's preparation took; counted down a quarter per step once there.</li>
+ *     steps after it (resume on the destination, stop the source), which take about the same time
+ *     whatever the sizes, mostly the engine picking up each step: a fixed
+ *     {@link #AFTER_RAM_SECONDS}, counted down a quarter per step once there.</li>
  * </ul>
  * The phase's time left is the copy's for the disk mirror steps and the RAM's for the RAM steps;
  * other steps have none. A migration waiting for a person's approval has no estimate at all, nor
@@ -34,12 +34,10 @@ import java.util.OptionalDouble;
  */
 final class MigrationEta {
     /**
-     * The steps after the RAM against the preparation: 0.3–0.7 measured (1.5–5 s after 4–12 s) on a
+     * The steps after the sync: 1.5–5 s measured from the disks' sync to the end (2 s typical) on a
      * busy machine, two cores running several migrations at once.
      */
-    static final double AFTER_RAM_SHARE = 0.4;
-    /** The steps after the RAM when the preparation's time is not known (the legacy path). */
-    static final double AFTER_RAM_SECONDS = 2.5;
+    static final double AFTER_RAM_SECONDS = 2.0;
     /** The steps besides copying once the disks are in sync, in the order they run (the first starts the RAM). */
     static final List<String> AFTER_RAM = List.of(Bpmn.START_MIGRATION, Bpmn.SWITCH_OVER, Bpmn.RESUME_DESTINATION,
             Bpmn.STOP_SOURCE);
@@ -74,13 +72,8 @@ final class MigrationEta {
      */
     static double preparationSeconds(String step, double secondsSinceStart) {
         int done = Math.max(0, PREPARATION.indexOf(step));
-        double pace = (secondsSinceStart + PREPARATION_STEP_SECONDS) / (done + 1);
-        return (PREPARATION.size() - done) * pace;
-    }
-
-    /** All the steps after the RAM, the preparation having taken that long (negative: not known). */
-    static double afterRamSeconds(double preparationTook) {
-        return preparationTook < 0 ? AFTER_RAM_SECONDS : AFTER_RAM_SHARE * preparationTook;
+        double pace = (secondsSinceStart + 2 * PREPARATION_STEP_SECONDS) / (done + 2);
+        return (PREPARATION.size() - done - 0.5) * pace;
     }
 
     /**
@@ -88,7 +81,7 @@ final class MigrationEta {
      * the RAM began, else those not done (the current one taken as half done; none of them while
      * the RAM is sent, the RAM having its own estimate).
      */
-    static double afterRamLeft(String step, double preparationTook) {
+    static double afterRamLeft(String step) {
         int at = step == null ? -1 : AFTER_RAM.indexOf(step);
         double left;
         if (Bpmn.WAIT_SWITCHOVER_POINT.equals(step)) {
@@ -98,20 +91,18 @@ final class MigrationEta {
         } else {
             left = at < 0 ? AFTER_RAM.size() : AFTER_RAM.size() - at - 0.5;
         }
-        return left * afterRamSeconds(preparationTook) / AFTER_RAM.size();
+        return left * AFTER_RAM_SECONDS / AFTER_RAM.size();
     }
 
     /**
      * @param step the main flow's step the migration is at (an activity id), if any
      * @param secondsSinceStart how long ago the migration started
-     * @param preparationTook how long after the start the copy began, in seconds; negative while not begun
      * @param limit the bandwidth limit in bytes/s (each mirror's, and the RAM's), 0 for none
      */
-    static Estimate estimate(Stage stage, String step, double secondsSinceStart, double preparationTook,
-                             List<DiskLeft> disks, RamLeft ram, long limit) {
+    static Estimate estimate(Stage stage, String step, double secondsSinceStart, List<DiskLeft> disks, RamLeft ram,
+                             long limit) {
         double preparation = stage == Stage.BEFORE_COPY ? preparationSeconds(step, secondsSinceStart) : 0;
-        double took = stage == Stage.BEFORE_COPY ? secondsSinceStart + preparation : preparationTook;
-        double afterRam = afterRamLeft(step, took);
+        double afterRam = afterRamLeft(step);
         return switch (stage) {
             case BEFORE_COPY, MIRROR -> {
                 Double copy = copySeconds(disks, limit);

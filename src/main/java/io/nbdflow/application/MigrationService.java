@@ -19,7 +19,6 @@ import io.nbdflow.qmp.QmpException;
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.RuntimeService;
-import org.camunda.bpm.engine.history.HistoricActivityInstance;
 import org.camunda.bpm.engine.history.HistoricProcessInstance;
 import org.camunda.bpm.engine.history.HistoricVariableInstance;
 import org.springframework.stereotype.Service;
@@ -184,9 +183,8 @@ public class MigrationService {
         }
         // before the first step has planned the disks, what is to copy is not known
         MigrationEta.Estimate eta = vars.get(Vars.DISK_PLAN) == null ? MigrationEta.Estimate.UNKNOWN
-                : MigrationEta.estimate(phase.stage(), phase.step(), secondsSince(hpi.getStartTime()),
-                phase.stage() == MigrationEta.Stage.BEFORE_COPY ? -1 : preparationTook(hpi), disksLeft, ramLeft,
-                limit);
+                : MigrationEta.estimate(phase.stage(), phase.step(), secondsSince(hpi.getStartTime()), disksLeft,
+                ramLeft, limit);
 
         return new MigrationView(id, text(vars, Vars.DOMAIN), text(vars, Vars.DESTINATION_HOST), phase.name(),
                 text(vars, Vars.STORAGE_TRANSPORT), disks, ram, text(vars, Vars.OUTCOME),
@@ -211,15 +209,6 @@ public class MigrationService {
 
     private static double secondsSince(java.util.Date time) {
         return Math.max(0, System.currentTimeMillis() - time.getTime()) / 1000.0;
-    }
-
-    /** Seconds from the migration's start to its first mirror's; negative if no mirror began. */
-    private double preparationTook(HistoricProcessInstance hpi) {
-        List<HistoricActivityInstance> first = history.createHistoricActivityInstanceQuery()
-                .processInstanceId(hpi.getId()).activityId(Bpmn.MIRROR_DISKS)
-                .orderByHistoricActivityInstanceStartTime().asc().listPage(0, 1);
-        return first.isEmpty() ? -1
-                : Math.max(0, first.get(0).getStartTime().getTime() - hpi.getStartTime().getTime()) / 1000.0;
     }
 
     /** The disks the plan copies; none before the plan is made, or if the variable no longer parses. */

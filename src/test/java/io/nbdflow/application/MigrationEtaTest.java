@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.OptionalDouble;
 
-import static io.nbdflow.application.MigrationEta.AFTER_RAM_SHARE;
+import static io.nbdflow.application.MigrationEta.AFTER_RAM_SECONDS;
 import static io.nbdflow.application.MigrationEta.Stage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -22,56 +22,55 @@ class MigrationEtaTest {
     void disksCopySideBySideSoTheSlowestOneDecidesThenTheRamAndTheSwitchover() {
         List<MigrationEta.DiskLeft> disks = List.of(new MigrationEta.DiskLeft(40 * MIB, mibps(4)),
                 new MigrationEta.DiskLeft(8 * MIB, mibps(8)), new MigrationEta.DiskLeft(0, NONE));
-        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, 10, disks,
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, disks,
                 new MigrationEta.RamLeft(16 * MIB, NONE), 8 * MIB);
 
         assertThat(e.phaseSeconds()).isCloseTo(10.0, within(1e-9));
         // the RAM goes at the limit before its own pace was seen
-        assertThat(e.totalSeconds()).isCloseTo(10 + 2 + AFTER_RAM_SHARE * 10, within(1e-9));
+        assertThat(e.totalSeconds()).isCloseTo(10 + 2 + AFTER_RAM_SECONDS, within(1e-9));
     }
 
     @Test
     void withoutALimitTheDisksRateIsUsedBeforeAnyIsSeenNothingIsGuessed() {
         List<MigrationEta.DiskLeft> unseen = List.of(new MigrationEta.DiskLeft(40 * MIB, NONE));
-        assertThat(MigrationEta.estimate(Stage.MIRROR, null, 0, 10, unseen, new MigrationEta.RamLeft(MIB, NONE), 0))
+        assertThat(MigrationEta.estimate(Stage.MIRROR, null, 0, unseen, new MigrationEta.RamLeft(MIB, NONE), 0))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
 
         List<MigrationEta.DiskLeft> seen = List.of(new MigrationEta.DiskLeft(40 * MIB, mibps(20)),
                 new MigrationEta.DiskLeft(0, mibps(20)));
-        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, 10, seen,
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.MIRROR, null, 0, seen,
                 new MigrationEta.RamLeft(80 * MIB, NONE), 0);
         assertThat(e.phaseSeconds()).isCloseTo(2.0, within(1e-9));
         // the RAM crosses the same link as both mirrors together
-        assertThat(e.totalSeconds()).isCloseTo(2 + 2 + AFTER_RAM_SHARE * 10, within(1e-9));
+        assertThat(e.totalSeconds()).isCloseTo(2 + 2 + AFTER_RAM_SECONDS, within(1e-9));
     }
 
     @Test
     void theRamPhaseGoesByTheRamsOwnPaceAndTheSwitchoverCountsDown() {
-        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, "Task_WaitSwitchoverPoint", 0, 10, List.of(),
+        MigrationEta.Estimate ram = MigrationEta.estimate(Stage.RAM, "Task_WaitSwitchoverPoint", 0, List.of(),
                 new MigrationEta.RamLeft(30 * MIB, mibps(60)), 8 * MIB);
         assertThat(ram.phaseSeconds()).isCloseTo(0.5, within(1e-9));
         // the step that started the RAM is done: three of the four steps after the sync are left
-        assertThat(ram.totalSeconds()).isCloseTo(0.5 + AFTER_RAM_SHARE * 10 * 3 / 4, within(1e-9));
+        assertThat(ram.totalSeconds()).isCloseTo(0.5 + AFTER_RAM_SECONDS * 3 / 4, within(1e-9));
 
         // counted down a quarter per step, half of the current one taken as done
-        MigrationEta.Estimate switching = MigrationEta.estimate(Stage.SWITCHOVER, "Task_SwitchOver", 30, 10, List.of(),
+        MigrationEta.Estimate switching = MigrationEta.estimate(Stage.SWITCHOVER, "Task_SwitchOver", 30, List.of(),
                 new MigrationEta.RamLeft(0, NONE), 0);
-        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 2.5 / 4, within(1e-9));
-        assertThat(MigrationEta.estimate(Stage.SWITCHOVER, "Task_StopSource", 30, 10, List.of(),
-                new MigrationEta.RamLeft(0, NONE), 0).totalSeconds()).isCloseTo(AFTER_RAM_SHARE * 10 * 0.5 / 4,
+        assertThat(switching.totalSeconds()).isCloseTo(AFTER_RAM_SECONDS * 2.5 / 4, within(1e-9));
+        assertThat(MigrationEta.estimate(Stage.SWITCHOVER, "Task_StopSource", 30, List.of(),
+                new MigrationEta.RamLeft(0, NONE), 0).totalSeconds()).isCloseTo(AFTER_RAM_SECONDS * 0.5 / 4,
                 within(1e-9));
     }
 
     @Test
     void stepsBeforeTheCopyGoAtThePaceTheEarlierOnesWent() {
-        assertThat(MigrationEta.preparationSeconds("Task_InspectSource", 0)).isEqualTo(5.0);
-        // two steps done in 5 s, plus one of a second: the current one and the two after it at 2 s each
-        assertThat(MigrationEta.preparationSeconds("Task_PrecreateDisks", 5.0)).isCloseTo(6.0, within(1e-9));
-        MigrationEta.Estimate e = MigrationEta.estimate(Stage.BEFORE_COPY, "Task_PrecreateDisks", 5.0, -1,
+        assertThat(MigrationEta.preparationSeconds("Task_InspectSource", 0)).isEqualTo(4.5);
+        // two steps done in 7 s, plus two of a second: half the current one and the two after it at 2.25 s each
+        assertThat(MigrationEta.preparationSeconds("Task_PrecreateDisks", 7.0)).isCloseTo(5.625, within(1e-9));
+        MigrationEta.Estimate e = MigrationEta.estimate(Stage.BEFORE_COPY, "Task_PrecreateDisks", 7.0,
                 List.of(new MigrationEta.DiskLeft(40 * MIB, NONE)), new MigrationEta.RamLeft(0, NONE), 8 * MIB);
         assertThat(e.phaseSeconds()).isNull();
-        // the steps after the RAM: a share of the whole preparation, 5 s gone and 6 s to come
-        assertThat(e.totalSeconds()).isCloseTo(6 + 5 + AFTER_RAM_SHARE * 11, within(1e-9));
+        assertThat(e.totalSeconds()).isCloseTo(5.625 + 5 + AFTER_RAM_SECONDS, within(1e-9));
     }
 
     @Test
@@ -93,9 +92,9 @@ class MigrationEtaTest {
     @Test
     void aPersonsApprovalOrARollbackHasNoEstimate() {
         List<MigrationEta.DiskLeft> disks = List.of(new MigrationEta.DiskLeft(0, mibps(8)));
-        assertThat(MigrationEta.estimate(Stage.APPROVAL, null, 0, 10, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
+        assertThat(MigrationEta.estimate(Stage.APPROVAL, null, 0, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
-        assertThat(MigrationEta.estimate(Stage.OTHER, null, 0, 10, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
+        assertThat(MigrationEta.estimate(Stage.OTHER, null, 0, disks, new MigrationEta.RamLeft(MIB, NONE), MIB))
                 .isEqualTo(MigrationEta.Estimate.UNKNOWN);
     }
 

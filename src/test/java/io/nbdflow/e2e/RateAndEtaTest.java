@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The rates and the time left that GET /api/migrations/{id} reports, held against what really
- * happened: a migration of two fully written disks (80 and 24 MiB) limited to 8 MiB/s per mirror,
+ * happened: a migration of two fully written disks (112 and 24 MiB) limited to 8 MiB/s per mirror,
  * so that it lasts about 20 s, read through the API as often as it answers (every half second at
  * most) until it ends.
  *
@@ -33,7 +33,7 @@ class RateAndEtaTest extends MigrationTestBase {
     /** The disks (target → size, each written in full) and the limit: long enough to judge the estimate. */
     Map<String, Long> disks() {
         Map<String, Long> sizes = new LinkedHashMap<>();
-        sizes.put("vda", 80 * MiB);
+        sizes.put("vda", 112 * MiB);
         sizes.put("vdb", 24 * MiB);
         return sizes;
     }
