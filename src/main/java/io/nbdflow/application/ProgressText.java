@@ -15,20 +15,50 @@ public final class ProgressText {
     private ProgressText() {
     }
 
-    /** The block redrawn while the migration runs. */
+    /**
+     * The block redrawn while the migration runs: the phase, the time left (while it runs, "unknown"
+     * parts included, so the block keeps its height), a bar per disk with its rate while it copies,
+     * and the RAM's bar with its rate while it is sent.
+     */
     public static List<String> progress(MigrationView m) {
         List<String> lines = new ArrayList<>();
         lines.add("phase: " + m.phase());
+        if (!m.ended()) {
+            lines.add("time left: " + duration(m.phaseEtaSeconds()) + " in this phase, " + duration(m.etaSeconds())
+                    + " in all");
+        }
         for (MigrationView.DiskProgress d : m.disks()) {
             lines.add(String.format("  %-4s %s %d / %d MiB%s", d.target(), bar(d.bytesCopied(), d.bytesTotal()),
-                    d.bytesCopied() / MIB, d.bytesTotal() / MIB, d.ready() ? "  in sync" : ""));
+                    d.bytesCopied() / MIB, d.bytesTotal() / MIB,
+                    d.ready() ? "  in sync" : rate(d.bytesPerSecond())));
         }
         MigrationView.RamProgress ram = m.ram();
         long sent = ram == null ? 0 : ram.transferred();
         long left = ram == null ? 0 : ram.remaining();
         lines.add(String.format("  RAM  %s %d MiB sent%s", bar(sent, sent + left), sent / MIB,
-                ram == null ? "" : "  " + ram.status()));
+                ram == null ? "" : "  " + ram.status()
+                        + (ram.status().equals("active") ? rate(ram.bytesPerSecond()) : "")));
         return lines;
+    }
+
+    /** "  8.0 MiB/s", or nothing while no rate is known. */
+    static String rate(Long bytesPerSecond) {
+        return bytesPerSecond == null ? "" : String.format(java.util.Locale.ROOT, "  %.1f MiB/s",
+                bytesPerSecond / (double) MIB);
+    }
+
+    /** "unknown", "45 s", "3 min 20 s", "2 h 05 min". */
+    static String duration(Long seconds) {
+        if (seconds == null) {
+            return "unknown";
+        }
+        if (seconds < 60) {
+            return seconds + " s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + " min " + seconds % 60 + " s";
+        }
+        return String.format("%d h %02d min", seconds / 3600, seconds % 3600 / 60);
     }
 
     /** What an ended migration came to: the outcome, then its figures or the reason. Empty while it runs. */

@@ -127,6 +127,7 @@ public final class SourceSide {
         args.put("auto-dismiss", false);
         if (mirror.speedBytesPerSecond() > 0) {
             args.put("speed", mirror.speedBytesPerSecond());
+            args.put("buf-size", mirrorBufferUnderLimit(mirror.speedBytesPerSecond()));
         }
         if (mirror.copyMode() == MirrorCopyMode.WRITE_BLOCKING) {
             args.put("copy-mode", mirror.copyMode().value()); // absent: QEMU's default, background
@@ -137,6 +138,18 @@ public final class SourceSide {
             deleteNodeIfPresent(qmp, node);
             throw e;
         }
+    }
+
+    /**
+     * A limited mirror's buffer (what it has in flight at once): a quarter second at the limit,
+     * between 1 MiB and QEMU's own 16 MiB. A rate-limited mirror copies a buffer's worth and then
+     * sleeps until the limit allows the next, so with QEMU's 16 MiB its progress would move in
+     * leaps seconds apart (3 s at 5 MiB/s) and no rate or time left could be read from it; a
+     * quarter second's worth keeps the link as busy for round trips up to that long.
+     */
+    static long mirrorBufferUnderLimit(long bytesPerSecond) {
+        long mib = 1L << 20;
+        return Math.max(mib, Math.min(16 * mib, bytesPerSecond / 4 / mib * mib));
     }
 
     /** Detaches our NBD target node of that disk (closing its connection); absent counts as done. */

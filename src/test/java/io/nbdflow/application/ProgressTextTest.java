@@ -18,10 +18,33 @@ class ProgressTextTest {
 
         assertThat(ProgressText.progress(running)).containsExactly(
                 "phase: Wait for steady state",
+                "time left: unknown in this phase, unknown in all",
                 "  vda  [###############---------------] 64 / 128 MiB",
                 "  vdb  [##############################] 32 / 32 MiB  in sync",
                 "  RAM  [------------------------------] 0 MiB sent  none");
         assertThat(ProgressText.result(running)).isEmpty();
+    }
+
+    @Test
+    void showsRatesWhileCopyingAndTheTimeLeft() {
+        MigrationView running = new MigrationView("id", "web1", "host-b", "Mirror disks", "nbd",
+                List.of(new MigrationView.DiskProgress("vda", 64 * MIB, 128 * MIB, false, 8 * MIB),
+                        new MigrationView.DiskProgress("vdb", 32 * MIB, 32 * MIB, true, 0L)),
+                new MigrationView.RamProgress("none", 0, 0), null, null, null, null, null, null, 8L, 200L);
+        MigrationView sending = new MigrationView("id", "web1", "host-b", "Wait for switchover point", "nbd",
+                List.of(), new MigrationView.RamProgress("active", 96 * MIB, 32 * MIB, 5 * MIB / 2), null, null, null,
+                null, null, null, 13L, 7300L);
+
+        assertThat(ProgressText.progress(running)).containsExactly(
+                "phase: Mirror disks",
+                "time left: 8 s in this phase, 3 min 20 s in all",
+                "  vda  [###############---------------] 64 / 128 MiB  8.0 MiB/s",
+                "  vdb  [##############################] 32 / 32 MiB  in sync",
+                "  RAM  [------------------------------] 0 MiB sent  none");
+        assertThat(ProgressText.progress(sending)).containsExactly(
+                "phase: Wait for switchover point",
+                "time left: 13 s in this phase, 2 h 01 min in all",
+                "  RAM  [######################--------] 96 MiB sent  active  2.5 MiB/s");
     }
 
     @Test
