@@ -130,6 +130,16 @@ public class QemuLauncher {
         return cmd;
     }
 
+    /*
+     * DISCARD: a writable disk is opened with discard=unmap, as libvirt does for a disk with
+     * discard='unmap' (Proxmox: discard=on). Without it QEMU ignores the guest's discards and every
+     * write of zeroes that may unmap: a migration's copy would then be fully allocated (a raw image
+     * takes its whole virtual size), because the mirror writes the source's holes as zeroes into the
+     * destination's disk through the NBD export. With it those become holes (raw) or unallocated
+     * clusters (qcow2), and a guest that trims gives the room back to the host, before and after
+     * a migration alike (domains start with -drive, arrive with -blockdev: both get it).
+     */
+
     /** The block backend / node name QEMU knows the disk by, e.g. drive-vda. */
     public static String nodeName(DiskDefinition disk) {
         return DiskNames.nodeName(disk.target());
@@ -137,7 +147,7 @@ public class QemuLauncher {
 
     private static List<String> driveArgs(DiskDefinition disk) {
         String opts = "file=" + escape(disk.file()) + ",format=" + escape(disk.format())
-                + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : "");
+                + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : ",discard=unmap");
         return List.of("-drive", opts);
     }
 
@@ -151,6 +161,10 @@ public class QemuLauncher {
             // both layers: a writable format node cannot sit on a read-only file node
             file.put("read-only", true);
             format.put("read-only", true);
+        } else {
+            // both layers, as -drive's discard=unmap sets them (see DISCARD)
+            file.put("discard", "unmap");
+            format.put("discard", "unmap");
         }
         return List.of("-blockdev", file.toString(), "-blockdev", format.toString());
     }

@@ -96,9 +96,12 @@ public final class SourceSide {
         }
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
+        // zeroes the guest wrote as data leave as NBD write-zeroes that may unmap (less to send), and
+        // the destination's disk, opened with discard=unmap, stores them as holes
         qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
                 "server", Map.of("type", "inet", "host", mirror.nbdHost(),
-                        "port", Integer.toString(mirror.nbdPort()))));
+                        "port", Integer.toString(mirror.nbdPort())),
+                "discard", "unmap", "detect-zeroes", "unmap"));
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("job-id", MirrorJobs.jobId(target));
         args.put("device", DiskNames.nodeName(target));
@@ -288,8 +291,11 @@ public final class SourceSide {
         if (migrating(qmp)) {
             return;
         }
+        // zero-blocks: a block of zeroes travels as a flag, not as data, and the destination writes
+        // it as zeroes that may unmap; without it the copy of a thin disk is allocated in full
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
-                Map.of("capability", "events", "state", true))));
+                Map.of("capability", "events", "state", true),
+                Map.of("capability", "zero-blocks", "state", true))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
                 bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND));
         Map<String, Object> args = new LinkedHashMap<>();
