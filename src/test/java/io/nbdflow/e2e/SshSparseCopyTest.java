@@ -4,9 +4,9 @@ import io.nbdflow.testsupport.SshTestContext;
 import org.springframework.test.context.ContextConfiguration;
 
 /**
- * {@link SparseCopyTest} between hosts that are other machines, reached over SSH: the images lie
+ * {@link SparseCopyCases} between hosts that are other machines, reached over SSH: the images lie
  * in folders only each host has, and their allocation is read by qemu-img on the host itself.
  */
 @ContextConfiguration(initializers = SshTestContext.class, inheritInitializers = false)
-class SshSparseCopyTest extends SparseCopyTest {
+class SshSparseCopyTest extends SparseCopyCases {
 }
