@@ -215,7 +215,8 @@ class ModesTest extends LegacyAndSelectiveCases {
         List<String> names = List.of("md-par1", "md-par2", "md-par3");
         List<Path> sources = new ArrayList<>();
         for (String name : names) {
-            sources.add(startDomain(name, Map.of("vda", 64 * MiB), 8 * MiB));
+            // 32 MiB of data at 8 MiB/s: each mirror copies for seconds (the unwritten part costs nothing)
+            sources.add(startDomain(name, Map.of("vda", 64 * MiB), 32 * MiB));
         }
         List<String> ids = new ArrayList<>();
         for (String name : names) {
