@@ -130,21 +130,20 @@ public class QemuLauncher {
         return cmd;
     }
 
-    /*
-     * DISCARD: a writable disk is opened with discard=unmap, as libvirt does for a disk with
-     * discard='unmap' (Proxmox: discard=on). Without it QEMU ignores the guest's discards and every
-     * write of zeroes that may unmap: a migration's copy would then be fully allocated (a raw image
-     * takes its whole virtual size), because the mirror writes the source's holes as zeroes into the
-     * destination's disk through the NBD export. With it those become holes (raw) or unallocated
-     * clusters (qcow2), and a guest that trims gives the room back to the host, before and after
-     * a migration alike (domains start with -drive, arrive with -blockdev: both get it).
-     */
-
     /** The block backend / node name QEMU knows the disk by, e.g. drive-vda. */
     public static String nodeName(DiskDefinition disk) {
         return DiskNames.nodeName(disk.target());
     }
 
+    /**
+     * A writable disk is opened with discard=unmap, as libvirt opens a disk with discard='unmap'
+     * (Proxmox: discard=on). Without it QEMU drops the guest's discards and allocates every write of
+     * zeroes that may unmap: a migration's copy would take its whole virtual size (raw), because the
+     * mirror zeroes the destination's disk through its NBD export before it copies the data. With it
+     * those zeroes are holes (raw) or unallocated clusters (qcow2), and a guest that trims gives room
+     * back to the host, before and after a migration alike (domains start with -drive and arrive with
+     * -blockdev: both get it).
+     */
     private static List<String> driveArgs(DiskDefinition disk) {
         String opts = "file=" + escape(disk.file()) + ",format=" + escape(disk.format())
                 + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : ",discard=unmap");
@@ -162,7 +161,7 @@ public class QemuLauncher {
             file.put("read-only", true);
             format.put("read-only", true);
         } else {
-            // both layers, as -drive's discard=unmap sets them (see DISCARD)
+            // both layers, as -drive's discard=unmap sets them (see driveArgs)
             file.put("discard", "unmap");
             format.put("discard", "unmap");
         }

@@ -96,8 +96,10 @@ public final class SourceSide {
         }
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
-        // zeroes the guest wrote as data leave as NBD write-zeroes that may unmap (less to send), and
-        // the destination's disk, opened with discard=unmap, stores them as holes
+        // discard=unmap lets the mirror zero the fresh copy at once with write-zeroes that may unmap,
+        // then copy only the data (the zeroing is not counted against the speed limit); detect-zeroes
+        // sends zeroes the guest wrote as data the same way. The destination's disk, opened with
+        // discard=unmap, stores both as holes.
         qmp.execute("blockdev-add", Map.of("driver", "nbd", "node-name", node, "export", target,
                 "server", Map.of("type", "inet", "host", mirror.nbdHost(),
                         "port", Integer.toString(mirror.nbdPort())),
@@ -291,8 +293,8 @@ public final class SourceSide {
         if (migrating(qmp)) {
             return;
         }
-        // zero-blocks: a block of zeroes travels as a flag, not as data, and the destination writes
-        // it as zeroes that may unmap; without it the copy of a thin disk is allocated in full
+        // zero-blocks: a block of zeroes travels as a flag, not as 1 MiB of data (the destination
+        // writes it as zeroes that may unmap, as it does with data that is all zeroes)
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "events", "state", true),
                 Map.of("capability", "zero-blocks", "state", true))));
