@@ -135,9 +135,18 @@ public class QemuLauncher {
         return DiskNames.nodeName(disk.target());
     }
 
+    /**
+     * A writable disk is opened with discard=unmap, as libvirt opens a disk with discard='unmap'
+     * (Proxmox: discard=on). Without it QEMU drops the guest's discards and allocates every write of
+     * zeroes that may unmap: a migration's copy would take its whole virtual size (raw), because the
+     * mirror zeroes the destination's disk through its NBD export before it copies the data. With it
+     * those zeroes are holes (raw) or unallocated clusters (qcow2), and a guest that trims gives room
+     * back to the host, before and after a migration alike (domains start with -drive and arrive with
+     * -blockdev: both get it).
+     */
     private static List<String> driveArgs(DiskDefinition disk) {
         String opts = "file=" + escape(disk.file()) + ",format=" + escape(disk.format())
-                + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : "");
+                + ",if=none,id=" + nodeName(disk) + (disk.readonly() ? ",readonly=on" : ",discard=unmap");
         return List.of("-drive", opts);
     }
 
@@ -151,6 +160,10 @@ public class QemuLauncher {
             // both layers: a writable format node cannot sit on a read-only file node
             file.put("read-only", true);
             format.put("read-only", true);
+        } else {
+            // both layers, as -drive's discard=unmap sets them (see driveArgs)
+            file.put("discard", "unmap");
+            format.put("discard", "unmap");
         }
         return List.of("-blockdev", file.toString(), "-blockdev", format.toString());
     }

@@ -101,9 +101,14 @@ public final class SourceSide {
         }
         String node = MirrorJobs.targetNode(target);
         deleteNodeIfPresent(qmp, node); // an attempt that added it but never started the job
+        // discard=unmap lets the mirror zero the fresh copy at once with write-zeroes that may unmap,
+        // then copy only the data (the zeroing is not counted against the speed limit); detect-zeroes
+        // sends zeroes the guest wrote as data the same way. The destination's disk, opened with
+        // discard=unmap, stores both as holes.
         Map<String, Object> nbd = new LinkedHashMap<>(Map.of("driver", "nbd", "node-name", node, "export", target,
                 "server", Map.of("type", "inet", "host", mirror.nbdHost(),
-                        "port", Integer.toString(mirror.nbdPort()))));
+                        "port", Integer.toString(mirror.nbdPort())),
+                "discard", "unmap", "detect-zeroes", "unmap"));
         if (tls != null) {
             nbd.put("tls-creds", tls.credsId());
             nbd.put("tls-hostname", tls.hostname());
@@ -344,9 +349,12 @@ public final class SourceSide {
         if (migrating(qmp)) {
             return;
         }
+        // zero-blocks: a block of zeroes travels as a flag, not as 1 MiB of data (the destination
+        // writes it as zeroes that may unmap, as it does with data that is all zeroes)
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
                 Map.of("capability", "events", "state", true),
-                Map.of("capability", "auto-converge", "state", convergence.autoConverge()))));
+                Map.of("capability", "auto-converge", "state", convergence.autoConverge()),
+                Map.of("capability", "zero-blocks", "state", true))));
         qmp.execute("migrate-set-parameters", Map.of("max-bandwidth",
                 bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : UNLIMITED_BYTES_PER_SECOND,
                 "downtime-limit", convergence.downtimeLimitMs()));

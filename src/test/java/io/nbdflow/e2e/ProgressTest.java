@@ -31,7 +31,8 @@ class ProgressTest extends MigrationTestBase {
     @Test
     void progressShowsBytesMovingDuringALimitedMirrorAndTheLauncherDrawsIt() throws Exception {
         String name = "prog1";
-        startDomain(name, 128 * MiB, 48 * MiB);
+        // 64 MiB of data: at 8 MiB/s QEMU copies it in four bursts of 16 MiB, three between 0 and all
+        startDomain(name, 128 * MiB, 64 * MiB);
 
         Path output = testRoot().resolve("launcher-" + name + ".out");
         ProcessBuilder launcher = new ProcessBuilder(Path.of("nbdflow").toAbsolutePath().toString(), "migrate", name,
@@ -69,14 +70,16 @@ class ProgressTest extends MigrationTestBase {
             }
             assertThat(bracketed[0]).isGreaterThanOrEqualTo(3);
             assertThat(copied).as("bytesCopied while mirroring").isSorted();
-            assertThat(copied.stream().filter(c -> c > 0 && c < 128 * MiB).distinct().count())
-                    .as("distinct figures between 0 and the whole disk: %s", copied).isGreaterThanOrEqualTo(3);
+            assertThat(copied.stream().filter(c -> c > 0 && c < 64 * MiB).distinct().count())
+                    .as("distinct figures between 0 and all the data: %s", copied).isGreaterThanOrEqualTo(3);
 
+            // what the mirror copies is the disk's data: the rest of the destination's fresh copy reads
+            // as zeroes already, and QEMU zeroes it without counting it
             JsonNode waiting = api().getForObject("/api/migrations/" + id, JsonNode.class);
-            assertThat(waiting.path("disks").path(0).path("bytesCopied").asLong()).isEqualTo(128 * MiB);
+            assertThat(waiting.path("disks").path(0).path("bytesCopied").asLong()).isEqualTo(64 * MiB);
             // the launcher redraws every second: approve once it has shown the disk in sync
             Wait.until("launcher shows the sync", Duration.ofSeconds(15), () -> Files.readString(output),
-                    out -> out.contains("128 / 128 MiB  in sync"));
+                    out -> out.contains("64 / 64 MiB  in sync"));
             JsonNode tasks = api().getForObject(engineRest() + "/task?processInstanceId=" + id, JsonNode.class);
             assertThat(tasks).hasSize(1);
             assertThat(api().postForEntity(engineRest() + "/task/" + tasks.get(0).path("id").asText() + "/complete",
@@ -86,14 +89,14 @@ class ProgressTest extends MigrationTestBase {
             String out = Files.readString(output);
             assertThat(process.exitValue()).as(out).isZero();
             // not a terminal: one block per change, so every figure it drew is in the file
-            Matcher m = Pattern.compile("(?m)^  vda  \\[[#-]{30}] (\\d+) / 128 MiB").matcher(out);
+            Matcher m = Pattern.compile("(?m)^  vda  \\[[#-]{30}] (\\d+) / 64 MiB").matcher(out);
             List<Integer> drawn = new ArrayList<>();
             while (m.find()) {
                 drawn.add(Integer.parseInt(m.group(1)));
             }
             assertThat(drawn.stream().distinct().count()).as("vda bars drawn: %s", out).isGreaterThanOrEqualTo(3);
             assertThat(drawn).isSorted();
-            assertThat(out).contains("  vda  [##############################] 128 / 128 MiB  in sync")
+            assertThat(out).contains("  vda  [##############################] 64 / 64 MiB  in sync")
                     .contains("outcome: migrated").containsPattern("downtime: \\d+ ms");
         } finally {
             process.destroyForcibly();

@@ -58,7 +58,7 @@ class QemuCommandLineTest {
         assertThat(cmd).containsExactly(
                 "qemu-system-x86_64", "-name", "vm1", "-uuid", UUID, "-machine", "pc-i440fx-7.2,accel=tcg",
                 "-m", "128", "-smp", "2", "-nodefaults", "-display", "none", "-no-user-config",
-                "-drive", "file=/srv/a/images/odd,,name.qcow2,format=qcow2,if=none,id=drive-vda",
+                "-drive", "file=/srv/a/images/odd,,name.qcow2,format=qcow2,if=none,id=drive-vda,discard=unmap",
                 "-device", "virtio-blk-pci,drive=drive-vda,id=virtio-disk0",
                 "-drive", "file=/srv/a/images/vdb.raw,format=raw,if=none,id=drive-vdb,readonly=on",
                 "-device", "virtio-blk-pci,drive=drive-vdb,id=virtio-disk1",
@@ -83,12 +83,16 @@ class QemuCommandLineTest {
         assertThat(vdaFile.get("filename").asText()).isEqualTo("/srv/a/images/odd,name.qcow2"); // JSON: no escaping
         assertThat(vdaFile.get("node-name").asText()).isEqualTo("drive-vda-storage");
         assertThat(vdaFile.has("read-only")).isFalse();
+        assertThat(vdaFile.get("discard").asText()).isEqualTo("unmap");
         JsonNode vdaFormat = json.readTree(blockdevs.get(1));
         assertThat(vdaFormat.get("driver").asText()).isEqualTo("qcow2");
         assertThat(vdaFormat.get("file").asText()).isEqualTo("drive-vda-storage");
         assertThat(vdaFormat.get("node-name").asText()).isEqualTo("drive-vda");
+        // holes the mirror writes as zeroes stay holes, and the guest's discards free room (both layers)
+        assertThat(vdaFormat.get("discard").asText()).isEqualTo("unmap");
         JsonNode vdbFile = json.readTree(blockdevs.get(2));
         assertThat(vdbFile.get("read-only").asBoolean()).isTrue();
+        assertThat(vdbFile.has("discard")).as("a read-only disk discards nothing").isFalse();
         assertThat(json.readTree(blockdevs.get(3)).get("node-name").asText()).isEqualTo("drive-vdb");
         // the same device ids as a DRIVE source, so that migration matches the devices
         assertThat(valuesOf(cmd, "-device")).containsExactly(
