@@ -6,6 +6,7 @@ import io.nbdflow.qmp.QmpClient;
 import io.nbdflow.qmp.QmpCommandException;
 import io.nbdflow.qmp.QmpException;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,15 +60,22 @@ public final class DestinationSide {
     }
 
     /** Stops the NBD server (which drops its exports); a server not running counts as stopped. */
+    /**
+     * Stops the NBD server. A QEMU answers this at once; one that has not answered within
+     * {@link #NBD_STOP_TIMEOUT} is stuck (frozen, or hanging on I/O), and waiting longer only
+     * holds up the rollback that is about to stop that QEMU anyway.
+     */
     public static void stopNbdServer(QmpClient qmp) throws QmpException {
         try {
-            qmp.execute("nbd-server-stop");
+            qmp.execute("nbd-server-stop", null, NBD_STOP_TIMEOUT);
         } catch (QmpCommandException e) {
             if (!e.desc().contains("not running")) {
                 throw e;
             }
         }
     }
+
+    static final Duration NBD_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     public static List<String> exportNames(QmpClient qmp) throws QmpException {
         return java.util.stream.StreamSupport.stream(qmp.execute("query-block-exports").spliterator(), false)

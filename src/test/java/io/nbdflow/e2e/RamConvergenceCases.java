@@ -27,6 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 abstract class RamConvergenceCases extends MigrationTestBase {
 
+    /**
+     * The destination stays frozen through the rollback too: its monitor never answers, so the
+     * NBD server is not stopped on its own but goes with the QEMU, which is killed; the rollback
+     * ends without a person.
+     */
     @Test
     void aDestinationThatStopsReadingStallsTheMirrorAndTheMigrationRollsBack() throws Exception {
         // (the migration started again after a rollback is DestinationFaultCases' part)
@@ -43,11 +48,12 @@ abstract class RamConvergenceCases extends MigrationTestBase {
                 signal("STOP", destination);
                 guestWrite(qmp); // the source keeps taking writes while the copy stands still
             }
-            awaitStallNoticed(s.id());
+            s.awaitEnd(Duration.ofSeconds(180));
         } finally {
-            signal("CONT", destination);
+            if (destination > 0 && QemuProcesses.isLiveQemu(destination)) {
+                signal("CONT", destination); // the rollback failed to kill it: let the reaper end it
+            }
         }
-        s.awaitEnd(Duration.ofSeconds(120));
 
         assertThat(s.failureReason()).startsWith("stalled: no progress for ").containsPattern("; vda \\d+ of \\d+ MiB left");
         assertThat(s.variables().get("rollbackProblems")).as("everything undone").isNull();
