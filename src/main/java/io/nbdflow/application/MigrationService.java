@@ -130,10 +130,11 @@ public class MigrationService {
         }
         List<PlannedDisk> planned = plannedCopies(vars);
         if (hpi.getEndTime() != null) {
-            samples.forget(id);
+            ProgressSamples.Tracker seen = samples.of(id);
             // a migrated domain's disks were all copied; other outcomes copied nothing that stays
             List<MigrationView.DiskProgress> copied = Vars.OUTCOME_MIGRATED.equals(text(vars, Vars.OUTCOME))
-                    ? planned.stream().map(MigrationService::copied).toList() : List.of();
+                    ? planned.stream().map(d -> copied(d, seen)).toList() : List.of();
+            samples.forget(id);
             return new MigrationView(id, text(vars, Vars.DOMAIN), text(vars, Vars.DESTINATION_HOST),
                     MigrationView.PHASE_ENDED, text(vars, Vars.STORAGE_TRANSPORT), copied, null,
                     text(vars, Vars.OUTCOME), text(vars, Vars.FAILURE_REASON), number(vars, Vars.DOWNTIME_MS),
@@ -154,11 +155,12 @@ public class MigrationService {
             if (job.isPresent()) {
                 BlockJob j = job.get();
                 OptionalDouble rate = tracker.disk(d.target(), now, j.offset());
+                tracker.mirrorLength(d.target(), j.length());
                 disks.add(new MigrationView.DiskProgress(d.target(), j.offset(), j.length(), j.ready(), rounded(rate)));
                 disksLeft.add(new MigrationEta.DiskLeft(j.ready() ? 0 : j.length() - j.offset(), rate));
             } else if (phase.stage() == MigrationEta.Stage.SWITCHOVER) {
                 // the switchover completed the mirror (QEMU then drops the job): the whole disk is copied
-                disks.add(copied(d));
+                disks.add(copied(d, tracker));
                 disksLeft.add(new MigrationEta.DiskLeft(0, OptionalDouble.empty()));
             } else {
                 // not begun yet (or gone in a rollback): nothing copied of its size
@@ -226,8 +228,13 @@ public class MigrationService {
         }
     }
 
-    private static MigrationView.DiskProgress copied(PlannedDisk d) {
-        return new MigrationView.DiskProgress(d.target(), d.size(), d.size(), true);
+    /**
+     * A disk whose mirror completed: all of it copied. Its mirror's length if this node saw it (a
+     * mirror copies only the data, which the bars showed while it ran), else the disk's size.
+     */
+    private static MigrationView.DiskProgress copied(PlannedDisk d, ProgressSamples.Tracker seen) {
+        long bytes = seen.mirrorLength(d.target()).orElse(d.size());
+        return new MigrationView.DiskProgress(d.target(), bytes, bytes, true);
     }
 
     /** The requested limit in bytes/s, 0 for none or if the variable no longer parses. */

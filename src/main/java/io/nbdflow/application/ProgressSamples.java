@@ -52,6 +52,7 @@ public class ProgressSamples {
     /** One migration's meters. Readings may come from several request threads at once: each method locks. */
     public static final class Tracker {
         private final Map<String, RateMeter> disks = new HashMap<>();
+        private final Map<String, Long> mirrorLengths = new HashMap<>();
         private final RateMeter ramSent = new RateMeter();
         private boolean guestMemoryRead;
         private long guestMemoryReadAt;
@@ -62,6 +63,20 @@ public class ProgressSamples {
             RateMeter m = disks.computeIfAbsent(target, t -> new RateMeter());
             m.update(nanos, offset);
             return m.rate();
+        }
+
+        /**
+         * How many bytes that disk's mirror had to copy, as last read: a mirror copies only a
+         * disk's data, and once the switchover has completed it QEMU no longer says.
+         */
+        public synchronized void mirrorLength(String target, long length) {
+            mirrorLengths.put(target, length);
+        }
+
+        /** The length {@link #mirrorLength} last recorded for that disk, if any. */
+        public synchronized OptionalLong mirrorLength(String target) {
+            Long length = mirrorLengths.get(target);
+            return length == null ? OptionalLong.empty() : OptionalLong.of(length);
         }
 
         /** The RAM bytes sent so far; answers the send rate. */
