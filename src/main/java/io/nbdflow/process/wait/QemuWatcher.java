@@ -232,18 +232,12 @@ public class QemuWatcher implements DisposableBean {
 
     /**
      * Whether the mirrors of this migration go write-blocking once all are ready: asked for by
-     * {@code auto}, where the source QEMU can switch a running mirror. A request variable changed to
-     * a value that does not parse leaves the mirrors as they are; the next step refuses that value.
+     * {@code auto}, where the source QEMU can switch a running mirror. (A request that no longer
+     * passes its checks has failed the wait before this is asked.)
      */
     private static boolean switchesToWriteBlocking(Watch w, QmpClient qmp) throws QmpException {
         if (w.switchWanted == null) {
-            boolean auto;
-            try {
-                auto = MirrorCopyMode.parse((String) w.vars.get(Vars.MIRROR_COPY_MODE)) == MirrorCopyMode.AUTO;
-            } catch (RuntimeException e) {
-                auto = false;
-            }
-            w.switchWanted = auto && WriteBlockingSwitch.available(SourceSide.commands(qmp));
+            w.switchWanted = w.copyMode == MirrorCopyMode.AUTO && WriteBlockingSwitch.available(SourceSide.commands(qmp));
         }
         return w.switchWanted;
     }
@@ -367,6 +361,8 @@ public class QemuWatcher implements DisposableBean {
         final StallClock stallClock;
         /** Why the request's variables no longer pass their checks, or null. */
         final String requestProblem;
+        /** The copy mode the request asks for (its default when the request no longer passes). */
+        final MirrorCopyMode copyMode;
         private QmpClient listening;
         private AutoCloseable subscription;
 
@@ -381,14 +377,18 @@ public class QemuWatcher implements DisposableBean {
                 abortReason = (String) vars.get(Vars.ABORT_REASON);
             }
             long stallTimeoutSeconds = MigrationRequest.DEFAULT_STALL_TIMEOUT_SECONDS;
+            MirrorCopyMode mode = MirrorCopyMode.AUTO;
             String problem = null;
             try {
-                stallTimeoutSeconds = MigrationVariables.of(this.vars).request().stallTimeoutSeconds();
+                MigrationRequest request = MigrationVariables.of(this.vars).request();
+                stallTimeoutSeconds = request.stallTimeoutSeconds();
+                mode = request.mirrorCopyMode();
             } catch (MigrationStepException e) {
                 problem = e.getMessage(); // a variable changed to a refused value: the wait fails on it
             }
             this.stallClock = new StallClock(Duration.ofSeconds(stallTimeoutSeconds), System.nanoTime());
             this.requestProblem = problem;
+            this.copyMode = mode;
         }
 
         String domain() {
